@@ -1,0 +1,103 @@
+//! Command-line arguments (clap derive). Field doc comments are the help text.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::report::Format;
+
+const AFTER_HELP: &str = "\
+Examples:
+  mlops-canvas scan .                              canvas table of the current repository
+  mlops-canvas scan --format json -o stack.json .  the versioned JSON report, to a file
+  mlops-canvas detectors list                      the detector catalogue
+  mlops-canvas detectors explain mlflow            what one detector looks for
+
+Exit codes:
+  0  success
+  1  a requested gate failed
+  2  usage error or fatal error (bad arguments, missing path, invalid detector file)";
+
+/// Audit a machine-learning repository: which MLOps stack it really has, with the file that
+/// proves each claim, filled into the 11 blocks of the MLOps Stack Canvas.
+#[derive(Debug, Parser)]
+#[command(name = "mlops-canvas", version, after_help = AFTER_HELP)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Scan a repository and print its canvas: tools, capabilities and evidence per block.
+    #[command(after_help = AFTER_HELP)]
+    Scan(ScanArgs),
+    /// List, explain or check detectors.
+    #[command(subcommand)]
+    Detectors(DetectorsCommand),
+}
+
+/// Options shared by commands that scan.
+#[derive(Debug, Args, Clone)]
+pub struct CommonArgs {
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Write the output to FILE instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Extra detector files: every *.toml in DIR is added to the built-in catalogue.
+    #[arg(long = "detectors", value_name = "DIR")]
+    pub detectors: Vec<PathBuf>,
+    /// Do not read git history.
+    #[arg(long)]
+    pub no_git: bool,
+    /// Print nothing on standard error (warnings stay in the report).
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+    /// Files larger than this many bytes are not read (a warning says so).
+    #[arg(long, value_name = "BYTES", default_value_t = crate::detect::DEFAULT_MAX_BYTES)]
+    pub max_file_size: u64,
+    /// Paths (globs, relative to the repository root) to leave out of the scan.
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+}
+
+/// `scan` arguments.
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// The repository (or any directory) to scan.
+    #[arg(default_value = ".")]
+    pub path: PathBuf,
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+/// `detectors` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum DetectorsCommand {
+    /// Print the catalogue: id, name, kind, blocks and capabilities of every detector.
+    List {
+        /// Output format (table or json).
+        #[arg(long, short = 'f', value_enum, default_value_t = Format::Table)]
+        format: Format,
+        /// Extra detector directories to include.
+        #[arg(long = "detectors", value_name = "DIR")]
+        detectors: Vec<PathBuf>,
+    },
+    /// Print one detector's description and signals.
+    Explain {
+        /// Detector id (or alias).
+        id: String,
+        /// Extra detector directories to include.
+        #[arg(long = "detectors", value_name = "DIR")]
+        detectors: Vec<PathBuf>,
+    },
+    /// Validate detector files; prints each file's errors with the field at fault.
+    Check {
+        /// Detector files to validate.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+}

@@ -1,0 +1,331 @@
+//! Python source as the detectors see it: comments and strings masked, imports listed, and
+//! notebooks reduced to their code cells.
+//!
+//! Masking replaces bytes with spaces and keeps every newline, so byte offsets and line numbers
+//! of the masked text equal those of the source. Nothing here executes or imports anything.
+
+use serde_json::Value;
+
+/// Python source with comments masked (`no_comments`) and with comments and string contents
+/// masked (`code_only`). Both have the byte length and line structure of the input.
+pub(crate) struct Masked {
+    pub no_comments: String,
+    pub code_only: String,
+}
+
+/// Masks comments and strings of Python source. Handles string prefixes, triple quotes and
+/// escapes; an unterminated single-quoted string ends at the end of its line.
+pub(crate) fn mask(src: &str) -> Masked {
+    let b = src.as_bytes();
+    let n = b.len();
+    let mut nc = b.to_vec();
+    let mut co = b.to_vec();
+    let mut i = 0;
+    while i < n {
+        match b[i] {
+            b'#' => {
+                while i < n && b[i] != b'\n' {
+                    nc[i] = b' ';
+                    co[i] = b' ';
+                    i += 1;
+                }
+            }
+            q @ (b'\'' | b'"') => {
+                // A quote right after an identifier character that is not a string prefix
+                // cannot start a string in valid Python; treat it as a string anyway, which
+                // is the safe side for masking.
+                let triple = i + 2 < n && b[i + 1] == q && b[i + 2] == q;
+                let qlen = if triple { 3 } else { 1 };
+                let start = i + qlen;
+                let mut j = start;
+                let mut end = n;
+                let mut closed = false;
+                while j < n {
+                    if b[j] == b'\\' {
+                        j += 2;
+                        continue;
+                    }
+                    if triple {
+                        if j + 2 < n && b[j] == q && b[j + 1] == q && b[j + 2] == q {
+                            end = j;
+                            closed = true;
+                            break;
+                        }
+                    } else if b[j] == q {
+                        end = j;
+                        closed = true;
+                        break;
+                    } else if b[j] == b'\n' {
+                        end = j;
+                        break;
+                    }
+                    j += 1;
+                }
+                let end = end.min(n);
+                for k in start..end {
+                    if co[k] != b'\n' {
+                        co[k] = b' ';
+                    }
+                }
+                i = if closed { end + qlen } else { end };
+            }
+            _ => i += 1,
+        }
+    }
+    // Only ASCII bytes were replaced, and only whole characters (multi-byte sequences never
+    // contain ASCII bytes), so both vectors are still valid UTF-8.
+    Masked {
+        no_comments: String::from_utf8(nc).unwrap_or_default(),
+        code_only: String::from_utf8(co).unwrap_or_default(),
+    }
+}
+
+/// One imported module: `import a.b` gives `a.b`; `from a import b, c` gives `a`, `a.b`, `a.c`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Import {
+    pub module: String,
+    /// 1-based line in the masked text.
+    pub line: u32,
+}
+
+fn module_token(s: &str) -> Option<&str> {
+    let s = s.trim().trim_start_matches('(').trim();
+    let end = s
+        .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.'))
+        .unwrap_or(s.len());
+    let m = &s[..end];
+    if m.is_empty() || m.starts_with('.') || m.ends_with('.') {
+        None
+    } else {
+        Some(m)
+    }
+}
+
+fn starts_with_keyword<'a>(s: &'a str, kw: &str) -> Option<&'a str> {
+    let rest = s.strip_prefix(kw)?;
+    if rest.starts_with(|c: char| c.is_whitespace() || c == '(') {
+        Some(rest)
+    } else {
+        None
+    }
+}
+
+/// Lists the imports of masked Python code (`Masked::code_only`).
+pub(crate) fn imports(code_only: &str) -> Vec<Import> {
+    let mut out = Vec::new();
+    for (idx, line) in code_only.lines().enumerate() {
+        let line_no = (idx + 1) as u32;
+        for stmt in line.split(';') {
+            let stmt = stmt.trim_start();
+            if let Some(rest) = starts_with_keyword(stmt, "import") {
+                for item in rest.split(',') {
+                    if let Some(m) = module_token(item) {
+                        out.push(Import {
+                            module: m.to_string(),
+                            line: line_no,
+                        });
+                    }
+                }
+            } else if let Some(rest) = starts_with_keyword(stmt, "from") {
+                let rest = rest.trim_start();
+                let Some(module) = module_token(rest) else {
+                    continue;
+                };
+                if rest.starts_with('.') {
+                    continue;
+                }
+                out.push(Import {
+                    module: module.to_string(),
+                    line: line_no,
+                });
+                let after = rest[module.len()..].trim_start();
+                if let Some(names) = starts_with_keyword(after, "import") {
+                    for item in names.split(',') {
+                        if let Some(name) = module_token(item) {
+                            if !name.contains('.') && name != "*" {
+                                out.push(Import {
+                                    module: format!("{module}.{name}"),
+                                    line: line_no,
+                                });
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The code cells of a notebook as one Python text, with a map from each of its lines to the
+/// line of the `.ipynb` file where that source line is stored.
+pub(crate) struct NotebookCode {
+    pub code: String,
+    /// `line_map[i]` is the 1-based raw line of virtual line `i + 1`.
+    pub line_map: Vec<u32>,
+}
+
+fn cell_source(cell: &Value, key: &str) -> Vec<String> {
+    match cell.get(key) {
+        Some(Value::Array(parts)) => {
+            // nbformat stores a list of lines, each keeping its "\n"; join then split so a
+            // part holding several lines is handled too.
+            let joined: String = parts.iter().filter_map(Value::as_str).collect();
+            joined.lines().map(str::to_string).collect()
+        }
+        Some(Value::String(s)) => s.lines().map(str::to_string).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Extracts the code cells of a notebook. IPython magics and shell escapes (`%`, `!`) are
+/// dropped: `!pip install x` is not an import. Errors describe why the JSON is not a notebook.
+pub(crate) fn notebook_code(raw: &str) -> Result<NotebookCode, String> {
+    let doc: Value =
+        serde_json::from_str(raw).map_err(|e| format!("invalid notebook JSON: {e}"))?;
+    let mut cells: Vec<&Value> = Vec::new();
+    if let Some(list) = doc.get("cells").and_then(Value::as_array) {
+        cells.extend(list.iter());
+    } else if let Some(sheets) = doc.get("worksheets").and_then(Value::as_array) {
+        for sheet in sheets {
+            if let Some(list) = sheet.get("cells").and_then(Value::as_array) {
+                cells.extend(list.iter());
+            }
+        }
+    } else {
+        return Err("not a notebook: no `cells`".to_string());
+    }
+    let line_starts = line_starts(raw);
+    let mut cursor = 0usize;
+    let mut code = String::new();
+    let mut line_map = Vec::new();
+    for cell in cells {
+        if cell.get("cell_type").and_then(Value::as_str) != Some("code") {
+            continue;
+        }
+        let key = if cell.get("source").is_some() {
+            "source"
+        } else {
+            "input"
+        };
+        for line in cell_source(cell, key) {
+            // Find where the line is stored, to point evidence at a real line of the file.
+            let needle = serde_json::to_string(&line).unwrap_or_default();
+            let needle = needle.trim_end_matches('"');
+            let raw_line = if line.trim().is_empty() {
+                None
+            } else {
+                raw[cursor..].find(needle).map(|off| {
+                    cursor += off + needle.len();
+                    line_of(&line_starts, cursor - needle.len())
+                })
+            };
+            let last = line_map.last().copied().unwrap_or(1);
+            line_map.push(raw_line.unwrap_or(last));
+            let t = line.trim_start();
+            if t.starts_with('%') || t.starts_with('!') {
+                code.push('\n');
+            } else {
+                code.push_str(&line);
+                code.push('\n');
+            }
+        }
+        // Cells are separate units: close any string left open.
+        code.push('\n');
+        line_map.push(line_map.last().copied().unwrap_or(1));
+    }
+    Ok(NotebookCode { code, line_map })
+}
+
+/// Byte offsets at which each line starts.
+pub(crate) fn line_starts(text: &str) -> Vec<usize> {
+    let mut starts = vec![0];
+    starts.extend(memchr_newlines(text.as_bytes()).map(|i| i + 1));
+    starts
+}
+
+fn memchr_newlines(b: &[u8]) -> impl Iterator<Item = usize> + '_ {
+    b.iter()
+        .enumerate()
+        .filter_map(|(i, &c)| (c == b'\n').then_some(i))
+}
+
+/// 1-based line of a byte offset, given `line_starts`.
+pub(crate) fn line_of(starts: &[usize], offset: usize) -> u32 {
+    match starts.binary_search(&offset) {
+        Ok(i) => (i + 1) as u32,
+        Err(i) => i as u32,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mods(src: &str) -> Vec<String> {
+        imports(&mask(src).code_only)
+            .into_iter()
+            .map(|i| i.module)
+            .collect()
+    }
+
+    #[test]
+    fn finds_plain_from_and_aliased_imports() {
+        let src = "import os, mlflow.sklearn as ms\nfrom torch import nn, optim\n  from sklearn.model_selection import (\n    train_test_split)\n";
+        assert_eq!(
+            mods(src),
+            vec![
+                "os",
+                "mlflow.sklearn",
+                "torch",
+                "torch.nn",
+                "torch.optim",
+                "sklearn.model_selection"
+            ]
+        );
+    }
+
+    #[test]
+    fn ignores_comments_strings_docstrings_and_relative_imports() {
+        let src = "# import mlflow\nx = \"import wandb\"\n\"\"\"\nimport optuna\n\"\"\"\nfrom . import features\nfrom .features import build\ny = 'a' # import ray\n";
+        assert!(mods(src).is_empty(), "{:?}", mods(src));
+    }
+
+    #[test]
+    fn masking_keeps_length_and_lines() {
+        let src = "a = 'é#' # comment ü\nb = \"\"\"x\ny\"\"\"\n";
+        let m = mask(src);
+        assert_eq!(m.no_comments.len(), src.len());
+        assert_eq!(m.code_only.len(), src.len());
+        assert_eq!(m.no_comments.lines().count(), src.lines().count());
+        assert!(m.no_comments.contains("'é#'"));
+        assert!(!m.no_comments.contains("comment"));
+        assert!(!m.code_only.contains('x'));
+    }
+
+    #[test]
+    fn notebook_code_cells_only_with_raw_lines() {
+        let nb = r##"{
+ "cells": [
+  {"cell_type": "markdown", "source": ["import wandb\n"]},
+  {"cell_type": "code", "source": [
+    "!pip install mlflow\n",
+    "import mlflow\n",
+    "mlflow.start_run()"
+  ]}
+ ],
+ "nbformat": 4
+}"##;
+        let code = notebook_code(nb).unwrap();
+        let found = imports(&mask(&code.code).code_only);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].module, "mlflow");
+        assert_eq!(code.line_map[(found[0].line - 1) as usize], 6);
+    }
+
+    #[test]
+    fn malformed_notebook_is_an_error_not_a_panic() {
+        assert!(notebook_code("{\"cells\": [").is_err());
+        assert!(notebook_code("[1,2]").is_err());
+    }
+}

@@ -1,0 +1,472 @@
+//! The signal engine: every detector signal compiled once into shared matchers, then applied
+//! to each file of the inventory in parallel.
+//!
+//! In: the catalogue and one inventory entry. Out: hits (signal + evidence) and warnings for
+//! that file. A file is read only when some signal needs its contents, and at most once.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use anyhow::Result;
+use globset::{Glob, GlobBuilder, GlobSet, GlobSetBuilder};
+use regex::{RegexSet, RegexSetBuilder};
+
+use super::manifest::{self, ManifestKind};
+use super::python;
+use super::redact::snippet;
+use super::spec::{Detector, Ecosystem, Matcher};
+use super::text;
+use super::Evidence;
+use crate::report::{Warning, WarningKind};
+use crate::walk::FileEntry;
+
+/// Identifies one signal: (detector index, signal index).
+pub(crate) type SigRef = (u32, u32);
+
+/// Matches of one signal in one file, at most this many lines each.
+const MAX_LINES_PER_FILE: usize = 3;
+
+/// Compiles a detector glob: without `/` it matches a file name at any depth; with `/` it is
+/// anchored at the root. `*` never crosses `/`.
+pub(crate) fn compile_glob(glob: &str) -> Result<Glob> {
+    let pattern = if glob.contains('/') {
+        glob.to_string()
+    } else {
+        format!("**/{glob}")
+    };
+    Ok(GlobBuilder::new(&pattern)
+        .literal_separator(true)
+        .backslash_escape(true)
+        .build()?)
+}
+
+#[derive(Debug, Clone, Copy)]
+enum GlobUse {
+    Path,
+    Regex,
+}
+
+/// One evidence-bearing match of a signal.
+#[derive(Debug, Clone)]
+pub(crate) struct Hit {
+    pub sig: SigRef,
+    pub evidence: Evidence,
+}
+
+/// What scanning one file produced.
+#[derive(Debug, Default)]
+pub(crate) struct FileResult {
+    pub hits: Vec<Hit>,
+    pub warnings: Vec<Warning>,
+    /// `-r`/`-c` includes of a requirements file, resolved relative to the root.
+    pub includes: Vec<String>,
+    /// The file's contents were read.
+    pub read: bool,
+}
+
+/// All signals of a catalogue, compiled.
+pub(crate) struct Engine<'d> {
+    detectors: &'d [Detector],
+    globs: GlobSet,
+    glob_targets: Vec<(SigRef, GlobUse)>,
+    deps: HashMap<(Ecosystem, String), Vec<SigRef>>,
+    go_prefixes: Vec<(String, SigRef)>,
+    imports: HashMap<String, Vec<SigRef>>,
+    regex_set: RegexSet,
+    regex_pos: HashMap<SigRef, usize>,
+    max_bytes: u64,
+}
+
+impl<'d> Engine<'d> {
+    /// Compiles every signal of `detectors`. Files larger than `max_bytes` are not read.
+    pub(crate) fn new(detectors: &'d [Detector], max_bytes: u64) -> Result<Self> {
+        let mut gb = GlobSetBuilder::new();
+        let mut glob_targets = Vec::new();
+        let mut deps: HashMap<(Ecosystem, String), Vec<SigRef>> = HashMap::new();
+        let mut go_prefixes = Vec::new();
+        let mut imports: HashMap<String, Vec<SigRef>> = HashMap::new();
+        let mut patterns = Vec::new();
+        let mut regex_sigs = Vec::new();
+        for (di, d) in detectors.iter().enumerate() {
+            for (si, s) in d.signals.iter().enumerate() {
+                let r: SigRef = (di as u32, si as u32);
+                match &s.matcher {
+                    Matcher::Path { globs } => {
+                        for g in globs {
+                            gb.add(compile_glob(g)?);
+                            glob_targets.push((r, GlobUse::Path));
+                        }
+                    }
+                    Matcher::Regex { files, pattern, .. } => {
+                        for g in files {
+                            gb.add(compile_glob(g)?);
+                            glob_targets.push((r, GlobUse::Regex));
+                        }
+                        patterns.push(pattern.as_str().to_string());
+                        regex_sigs.push(r);
+                    }
+                    Matcher::Dependency {
+                        packages,
+                        ecosystem,
+                    } => {
+                        let ecos = match ecosystem {
+                            Some(e) => vec![*e],
+                            None => vec![Ecosystem::Python, Ecosystem::Npm, Ecosystem::Go],
+                        };
+                        for p in packages {
+                            for &e in &ecos {
+                                let name = manifest::normalize(e, p);
+                                if e == Ecosystem::Go {
+                                    go_prefixes.push((name.clone(), r));
+                                }
+                                deps.entry((e, name)).or_default().push(r);
+                            }
+                        }
+                    }
+                    Matcher::Import { modules } => {
+                        for m in modules {
+                            imports.entry(m.clone()).or_default().push(r);
+                        }
+                    }
+                }
+            }
+        }
+        let regex_set = RegexSetBuilder::new(&patterns)
+            .multi_line(true)
+            .size_limit(1 << 26)
+            .build()?;
+        let regex_pos = regex_sigs
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (*r, i))
+            .collect();
+        Ok(Engine {
+            detectors,
+            globs: gb.build()?,
+            glob_targets,
+            deps,
+            go_prefixes,
+            imports,
+            regex_set,
+            regex_pos,
+            max_bytes,
+        })
+    }
+
+    fn matcher(&self, r: SigRef) -> &Matcher {
+        &self.detectors[r.0 as usize].signals[r.1 as usize].matcher
+    }
+
+    /// Scans one file of the inventory.
+    pub(crate) fn scan_file(&self, root: &Path, entry: &FileEntry) -> FileResult {
+        let mut res = FileResult::default();
+        let mut regex_targets: Vec<SigRef> = Vec::new();
+        for idx in self.globs.matches(&entry.path) {
+            let (r, usage) = self.glob_targets[idx];
+            match usage {
+                GlobUse::Path => res.hits.push(Hit {
+                    sig: r,
+                    evidence: Evidence {
+                        path: entry.path.clone(),
+                        line: None,
+                        snippet: String::new(),
+                    },
+                }),
+                GlobUse::Regex => regex_targets.push(r),
+            }
+        }
+        regex_targets.sort_unstable();
+        regex_targets.dedup();
+        let lower = entry.path.to_ascii_lowercase();
+        let is_py = lower.ends_with(".py") || lower.ends_with(".pyw");
+        let is_nb = lower.ends_with(".ipynb");
+        let wants_imports = (is_py || is_nb) && !self.imports.is_empty();
+        let manifest = manifest::kind_of(&entry.path);
+        if regex_targets.is_empty() && !wants_imports && manifest.is_none() {
+            return res;
+        }
+        if entry.symlink {
+            return res;
+        }
+        if entry.size > self.max_bytes {
+            res.warnings.push(Warning::new(
+                &entry.path,
+                WarningKind::TooLarge,
+                &format!(
+                    "{} bytes, over the {} byte read cap; not read",
+                    entry.size, self.max_bytes
+                ),
+            ));
+            return res;
+        }
+        let Some(raw) = read_text(root, entry, &mut res.warnings) else {
+            return res;
+        };
+        res.read = true;
+        // Python gets both masks, notebooks their code cells, others comment lines blanked.
+        let nb = if is_nb {
+            match python::notebook_code(&raw) {
+                Ok(nb) => Some(nb),
+                Err(why) => {
+                    res.warnings
+                        .push(Warning::new(&entry.path, WarningKind::Malformed, &why));
+                    return res;
+                }
+            }
+        } else {
+            None
+        };
+        let source: &str = nb.as_ref().map_or(raw.as_str(), |n| n.code.as_str());
+        let masked = if is_py || is_nb {
+            Some(python::mask(source))
+        } else {
+            None
+        };
+        let commentless = if masked.is_none() {
+            text::mask_comment_lines(source, text::style_of(&entry.path))
+        } else {
+            None
+        };
+        let searchable: &str = match (&masked, &commentless) {
+            (Some(m), _) => &m.no_comments,
+            (None, Some(c)) => c,
+            (None, None) => source,
+        };
+        let starts = python::line_starts(searchable);
+        let source_lines: Vec<&str> = source.lines().collect();
+        let raw_line = |virtual_line: u32| -> u32 {
+            match &nb {
+                Some(n) => n
+                    .line_map
+                    .get(virtual_line as usize - 1)
+                    .copied()
+                    .unwrap_or(1),
+                None => virtual_line,
+            }
+        };
+        let evidence = |line: u32| Evidence {
+            path: entry.path.clone(),
+            line: Some(raw_line(line)),
+            snippet: snippet(source_lines.get(line as usize - 1).copied().unwrap_or("")),
+        };
+
+        if !regex_targets.is_empty() {
+            let matched = self.regex_set.matches(searchable);
+            for r in regex_targets {
+                let pos = self.regex_pos[&r];
+                if !matched.matched(pos) {
+                    continue;
+                }
+                let Matcher::Regex { pattern, also, .. } = self.matcher(r) else {
+                    continue;
+                };
+                if !also.iter().all(|a| a.is_match(searchable)) {
+                    continue;
+                }
+                let mut last_line = 0;
+                let mut n = 0;
+                for m in pattern.find_iter(searchable) {
+                    let line = python::line_of(&starts, m.start());
+                    if line == last_line {
+                        continue;
+                    }
+                    last_line = line;
+                    res.hits.push(Hit {
+                        sig: r,
+                        evidence: evidence(line),
+                    });
+                    n += 1;
+                    if n == MAX_LINES_PER_FILE {
+                        break;
+                    }
+                }
+            }
+        }
+
+        if wants_imports {
+            if let Some(m) = &masked {
+                let mut seen: Vec<SigRef> = Vec::new();
+                for imp in python::imports(&m.code_only) {
+                    // `a.b.c` is also an import of `a` and `a.b`.
+                    let mut prefixes = vec![imp.module.as_str()];
+                    for (i, c) in imp.module.char_indices() {
+                        if c == '.' {
+                            prefixes.push(&imp.module[..i]);
+                        }
+                    }
+                    for p in prefixes {
+                        if let Some(sigs) = self.imports.get(p) {
+                            for &r in sigs {
+                                let count = seen.iter().filter(|s| **s == r).count();
+                                if count < MAX_LINES_PER_FILE {
+                                    seen.push(r);
+                                    res.hits.push(Hit {
+                                        sig: r,
+                                        evidence: evidence(imp.line),
+                                    });
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+
+        if let Some(kind) = manifest {
+            self.scan_manifest(kind, entry, &raw, &mut res);
+        }
+        res
+    }
+
+    fn scan_manifest(
+        &self,
+        kind: ManifestKind,
+        entry: &FileEntry,
+        raw: &str,
+        res: &mut FileResult,
+    ) {
+        match manifest::parse(kind, raw) {
+            Ok(parsed) => {
+                for dep in parsed.deps {
+                    let mut sigs: Vec<SigRef> = self
+                        .deps
+                        .get(&(dep.ecosystem, dep.name.clone()))
+                        .cloned()
+                        .unwrap_or_default();
+                    if dep.ecosystem == Ecosystem::Go {
+                        for (prefix, r) in &self.go_prefixes {
+                            if dep.name.starts_with(prefix.as_str())
+                                && dep.name.as_bytes().get(prefix.len()) == Some(&b'/')
+                            {
+                                sigs.push(*r);
+                            }
+                        }
+                    }
+                    for r in sigs {
+                        res.hits.push(Hit {
+                            sig: r,
+                            evidence: Evidence {
+                                path: entry.path.clone(),
+                                line: Some(dep.line),
+                                snippet: snippet(&dep.snippet),
+                            },
+                        });
+                    }
+                }
+                let dir = entry.path.rsplit_once('/').map_or("", |(d, _)| d);
+                for inc in parsed.includes {
+                    if let Some(p) = join_relative(dir, &inc) {
+                        res.includes.push(p);
+                    }
+                }
+            }
+            Err(why) => res
+                .warnings
+                .push(Warning::new(&entry.path, WarningKind::Malformed, &why)),
+        }
+    }
+
+    /// Scans a file named by a `-r` include as a requirements file, whatever its name.
+    pub(crate) fn scan_included_requirements(&self, root: &Path, entry: &FileEntry) -> FileResult {
+        let mut res = FileResult::default();
+        if entry.symlink || entry.size > self.max_bytes {
+            return res;
+        }
+        if let Some(raw) = read_text(root, entry, &mut res.warnings) {
+            res.read = true;
+            self.scan_manifest(ManifestKind::Requirements, entry, &raw, &mut res);
+        }
+        res
+    }
+}
+
+/// Joins a relative include path to a directory, refusing to leave the root.
+fn join_relative(dir: &str, rel: &str) -> Option<String> {
+    if rel.starts_with('/') || rel.contains("://") {
+        return None;
+    }
+    let mut parts: Vec<&str> = if dir.is_empty() {
+        Vec::new()
+    } else {
+        dir.split('/').collect()
+    };
+    for p in rel.split('/') {
+        match p {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            p => parts.push(p),
+        }
+    }
+    Some(parts.join("/"))
+}
+
+/// Reads a file as text. Binary files (a NUL byte early on) and unreadable files become
+/// warnings; invalid UTF-8 is decoded lossily with a warning.
+fn read_text(root: &Path, entry: &FileEntry, warnings: &mut Vec<Warning>) -> Option<String> {
+    let full = root.join(&entry.path);
+    let bytes = match std::fs::read(&full) {
+        Ok(b) => b,
+        Err(e) => {
+            warnings.push(Warning::new(
+                &entry.path,
+                WarningKind::Unreadable,
+                &format!("cannot be read: {e}"),
+            ));
+            return None;
+        }
+    };
+    let head = &bytes[..bytes.len().min(8192)];
+    if head.contains(&0) {
+        warnings.push(Warning::new(
+            &entry.path,
+            WarningKind::Binary,
+            "binary content where text was expected; not scanned",
+        ));
+        return None;
+    }
+    match String::from_utf8(bytes) {
+        Ok(s) => Some(s),
+        Err(e) => {
+            warnings.push(Warning::new(
+                &entry.path,
+                WarningKind::InvalidUtf8,
+                "not valid UTF-8; scanned with replacement characters",
+            ));
+            Some(String::from_utf8_lossy(e.as_bytes()).into_owned())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn globs_without_slash_match_at_any_depth() {
+        let g = compile_glob("dvc.yaml").unwrap().compile_matcher();
+        assert!(g.is_match("dvc.yaml"));
+        assert!(g.is_match("a/b/dvc.yaml"));
+        let g = compile_glob(".github/workflows/*.yml")
+            .unwrap()
+            .compile_matcher();
+        assert!(g.is_match(".github/workflows/ci.yml"));
+        assert!(!g.is_match("x/.github/workflows/ci.yml"));
+        assert!(!g.is_match(".github/workflows/sub/ci.yml"));
+    }
+
+    #[test]
+    fn includes_stay_inside_the_root() {
+        assert_eq!(
+            join_relative("reqs", "base.txt").as_deref(),
+            Some("reqs/base.txt")
+        );
+        assert_eq!(
+            join_relative("reqs", "../base.txt").as_deref(),
+            Some("base.txt")
+        );
+        assert_eq!(join_relative("", "../../etc/passwd"), None);
+        assert_eq!(join_relative("", "/etc/passwd"), None);
+    }
+}

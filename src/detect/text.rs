@@ -1,0 +1,100 @@
+//! Comment masking for files other than Python: full-line comments become blank lines, so
+//! regex signals never see them while line numbers stay exact.
+
+/// Which full-line comment markers a file type has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum CommentStyle {
+    None,
+    Hash,
+    Slash,
+    HashAndSlash,
+}
+
+/// The comment style of a path, from its name and extension.
+pub(crate) fn style_of(path: &str) -> CommentStyle {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    let lower = name.to_ascii_lowercase();
+    let ext = lower.rsplit_once('.').map_or("", |(_, e)| e);
+    if lower == "jenkinsfile" || lower.starts_with("jenkinsfile.") {
+        return CommentStyle::Slash;
+    }
+    if lower == "dockerfile"
+        || lower.starts_with("dockerfile.")
+        || lower.ends_with(".dockerfile")
+        || lower == "makefile"
+        || lower == "justfile"
+        || lower == "procfile"
+        || lower == "pipfile"
+        || lower == ".gitattributes"
+        || lower == ".gitignore"
+        || lower == "codeowners"
+        || lower == "mlproject"
+    {
+        return CommentStyle::Hash;
+    }
+    match ext {
+        "yml" | "yaml" | "toml" | "sh" | "bash" | "cfg" | "ini" | "conf" | "properties" | "env"
+        | "r" | "mk" | "in" | "txt" | "pbtxt" | "dockerignore" | "bicepparam" | "mak" => {
+            CommentStyle::Hash
+        }
+        "tf" | "hcl" | "tfvars" => CommentStyle::HashAndSlash,
+        "js" | "mjs" | "cjs" | "ts" | "tsx" | "jsx" | "go" | "groovy" | "java" | "scala" | "kt"
+        | "rs" | "c" | "cc" | "cpp" | "h" | "proto" | "bicep" | "cs" | "swift" => {
+            CommentStyle::Slash
+        }
+        _ => CommentStyle::None,
+    }
+}
+
+/// Blanks full-line comments (keeping the newline) for the given style.
+pub(crate) fn mask_comment_lines(text: &str, style: CommentStyle) -> Option<String> {
+    if style == CommentStyle::None {
+        return None;
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut changed = false;
+    for line in text.split_inclusive('\n') {
+        let t = line.trim_start();
+        let is_comment = match style {
+            CommentStyle::Hash => t.starts_with('#'),
+            CommentStyle::Slash => t.starts_with("//") || t.starts_with("/*") || t.starts_with('*'),
+            CommentStyle::HashAndSlash => {
+                t.starts_with('#') || t.starts_with("//") || t.starts_with("/*")
+            }
+            CommentStyle::None => false,
+        };
+        if is_comment {
+            changed = true;
+            let body = line.trim_end_matches('\n');
+            out.extend(std::iter::repeat_n(' ', body.len()));
+            if body.len() < line.len() {
+                out.push('\n');
+            }
+        } else {
+            out.push_str(line);
+        }
+    }
+    changed.then_some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn masks_hash_comment_lines_only() {
+        let t = "a: 1\n  # mlflow: yes\nb: 'x # y'\n";
+        let m = mask_comment_lines(t, style_of("ci.yml")).unwrap();
+        assert_eq!(m.len(), t.len());
+        assert!(!m.contains("mlflow"));
+        assert!(m.contains("'x # y'"));
+    }
+
+    #[test]
+    fn styles_by_name() {
+        assert_eq!(style_of("docker/Dockerfile.gpu"), CommentStyle::Hash);
+        assert_eq!(style_of("infra/main.tf"), CommentStyle::HashAndSlash);
+        assert_eq!(style_of("Jenkinsfile"), CommentStyle::Slash);
+        assert_eq!(style_of("README.md"), CommentStyle::None);
+    }
+}

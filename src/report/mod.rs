@@ -1,0 +1,236 @@
+//! The report: one serialisable model of a scan, and the renderers that show it.
+//!
+//! In: the outputs of walk, detect and git. Out: a [`Report`] with a `schema_version`, written
+//! by a renderer into any `io::Write`. JSON and YAML are serde dumps of the model; the table is
+//! a view of it. Every collection is sorted so the same repository gives the same bytes.
+
+pub(crate) mod table;
+
+use std::collections::BTreeMap;
+use std::io::Write;
+
+use anyhow::Result;
+use serde::ser::SerializeMap;
+use serde::{Serialize, Serializer};
+
+use crate::canvas::Block;
+use crate::detect::{Catalog, Finding, ToolKind};
+
+/// Version of the JSON/YAML report schema. Fields only ever get added; a removal or a change
+/// of meaning bumps it.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// What kind of problem a warning reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WarningKind {
+    Unreadable,
+    TooLarge,
+    Binary,
+    InvalidUtf8,
+    Malformed,
+    BrokenSymlink,
+    NonUtf8Path,
+    Git,
+}
+
+/// A problem with one input that did not stop the scan.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Warning {
+    /// Path relative to the scanned root (`.` for the repository as a whole).
+    pub path: String,
+    pub message: String,
+    pub kind: WarningKind,
+}
+
+impl Warning {
+    /// A warning about `path`.
+    pub fn new(path: &str, kind: WarningKind, message: &str) -> Warning {
+        Warning {
+            path: if path.is_empty() {
+                ".".to_string()
+            } else {
+                path.to_string()
+            },
+            message: message.to_string(),
+            kind,
+        }
+    }
+}
+
+/// Where the scanned repository is and what its history says about it.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct RepoInfo {
+    /// The path as the user gave it.
+    pub path: String,
+    /// Commit id of HEAD, if the path is in a git repository with commits.
+    pub head: Option<String>,
+    /// The default branch (origin's HEAD, else the current branch).
+    pub default_branch: Option<String>,
+}
+
+/// A human-readable answer to one canvas question.
+#[derive(Debug, Clone, Serialize)]
+pub struct Answer {
+    pub question: String,
+    pub answer: String,
+    pub source: String,
+}
+
+/// One canvas block of the report.
+#[derive(Debug, Clone, Serialize)]
+pub struct BlockReport {
+    #[serde(skip)]
+    pub block: Block,
+    pub title: &'static str,
+    pub findings: Vec<Finding>,
+    pub facts: BTreeMap<String, serde_json::Value>,
+    pub answers: Vec<Answer>,
+    pub open_questions: Vec<String>,
+}
+
+/// The 11 blocks, serialised as a map keyed by block id in canvas order.
+#[derive(Debug, Clone)]
+pub struct Blocks(pub Vec<BlockReport>);
+
+impl Serialize for Blocks {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(self.0.len()))?;
+        for b in &self.0 {
+            m.serialize_entry(b.block.id(), b)?;
+        }
+        m.end()
+    }
+}
+
+impl Blocks {
+    /// The report of one block.
+    pub fn get(&self, block: Block) -> &BlockReport {
+        &self.0[Block::ALL.iter().position(|b| *b == block).unwrap_or(0)]
+    }
+}
+
+/// One tool of the flat inventory.
+#[derive(Debug, Clone, Serialize)]
+pub struct ToolEntry {
+    pub id: String,
+    pub name: String,
+    pub kind: ToolKind,
+    pub homepage: String,
+    pub blocks: Vec<Block>,
+    pub capabilities: Vec<String>,
+}
+
+/// Counts that describe the scan itself (no timings: output must be reproducible).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Stats {
+    pub files: usize,
+    pub files_read: usize,
+    pub detectors: usize,
+}
+
+/// The whole report of one repository.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub schema_version: u32,
+    pub tool_version: &'static str,
+    pub repo: RepoInfo,
+    pub blocks: Blocks,
+    pub tools: Vec<ToolEntry>,
+    pub warnings: Vec<Warning>,
+    pub stats: Stats,
+}
+
+impl Report {
+    /// Assembles a report from findings, sorted by (block, tool, capability).
+    pub fn build(
+        repo: RepoInfo,
+        mut findings: Vec<Finding>,
+        catalog: &Catalog,
+        mut warnings: Vec<Warning>,
+        stats: Stats,
+    ) -> Report {
+        findings.sort_by(|a, b| {
+            (a.block, &a.tool, &a.capability).cmp(&(b.block, &b.tool, &b.capability))
+        });
+        let mut tools: BTreeMap<&str, (Vec<Block>, Vec<String>)> = BTreeMap::new();
+        for f in &findings {
+            let e = tools.entry(f.tool.as_str()).or_default();
+            if !e.0.contains(&f.block) {
+                e.0.push(f.block);
+            }
+            if !e.1.contains(&f.capability) {
+                e.1.push(f.capability.clone());
+            }
+        }
+        let tools = tools
+            .into_iter()
+            .filter_map(|(id, (mut blocks, mut caps))| {
+                let d = catalog.get(id)?;
+                blocks.sort();
+                caps.sort();
+                Some(ToolEntry {
+                    id: id.to_string(),
+                    name: d.name.clone(),
+                    kind: d.kind,
+                    homepage: d.homepage.clone(),
+                    blocks,
+                    capabilities: caps,
+                })
+            })
+            .collect();
+        let blocks = Block::ALL
+            .iter()
+            .map(|&block| BlockReport {
+                block,
+                title: block.title(),
+                findings: findings
+                    .iter()
+                    .filter(|f| f.block == block)
+                    .cloned()
+                    .collect(),
+                facts: BTreeMap::new(),
+                answers: Vec::new(),
+                open_questions: Vec::new(),
+            })
+            .collect();
+        warnings.sort();
+        warnings.dedup();
+        Report {
+            schema_version: SCHEMA_VERSION,
+            tool_version: env!("CARGO_PKG_VERSION"),
+            repo,
+            blocks: Blocks(blocks),
+            tools,
+            warnings,
+            stats,
+        }
+    }
+}
+
+/// Output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// A table for the terminal.
+    Table,
+    /// The versioned JSON report (schema_version).
+    Json,
+    /// The same model as YAML.
+    Yaml,
+}
+
+/// Writes `report` in `format`.
+pub fn render(report: &Report, format: Format, out: &mut dyn Write) -> Result<()> {
+    match format {
+        Format::Table => table::render(report, out)?,
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut *out, report)?;
+            writeln!(out)?;
+        }
+        Format::Yaml => {
+            let text = serde_yaml::to_string(report)?;
+            out.write_all(text.as_bytes())?;
+        }
+    }
+    Ok(())
+}
