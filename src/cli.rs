@@ -10,6 +10,7 @@ const AFTER_HELP: &str = "\
 Examples:
   mlops-canvas scan .                              canvas table of the current repository
   mlops-canvas scan --format json -o stack.json .  the versioned JSON report, to a file
+  mlops-canvas dora --since 2024-01-01 .           delivery metrics for a window
   mlops-canvas detectors list                      the detector catalogue
   mlops-canvas detectors explain mlflow            what one detector looks for
 
@@ -21,7 +22,7 @@ Exit codes:
 /// Audit a machine-learning repository: which MLOps stack it really has, with the file that
 /// proves each claim, filled into the 11 blocks of the MLOps Stack Canvas.
 #[derive(Debug, Parser)]
-#[command(name = "mlops-canvas", version, after_help = AFTER_HELP)]
+#[command(name = "mlops-canvas", version, after_help = AFTER_HELP, term_width = 100)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -33,6 +34,10 @@ pub enum Command {
     /// Scan a repository and print its canvas: tools, capabilities and evidence per block.
     #[command(after_help = AFTER_HELP)]
     Scan(ScanArgs),
+    /// Delivery metrics (DORA) estimated from git history: deployment frequency, lead time,
+    /// change failure rate, time to restore, with the method and sample sizes.
+    #[command(after_help = AFTER_HELP)]
+    Dora(ScanArgs),
     /// List, explain or check detectors.
     #[command(subcommand)]
     Detectors(DetectorsCommand),
@@ -62,6 +67,25 @@ pub struct CommonArgs {
     /// Paths (globs, relative to the repository root) to leave out of the scan.
     #[arg(long, value_name = "GLOB")]
     pub exclude: Vec<String>,
+    /// Settings file (default: .mlops-canvas.toml at the repository root, if present).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    #[command(flatten)]
+    pub history: HistoryArgs,
+}
+
+/// Options of the delivery metrics (DORA).
+#[derive(Debug, Args, Clone, Default)]
+pub struct HistoryArgs {
+    /// Window start for delivery metrics: an ISO date (00:00 UTC) or date-time.
+    #[arg(long, value_name = "DATE")]
+    pub since: Option<String>,
+    /// Window end (default: the newest commit or deployment, whichever is later).
+    #[arg(long, value_name = "DATE")]
+    pub until: Option<String>,
+    /// Regex selecting deployment tags; replaces the release-tag patterns.
+    #[arg(long, value_name = "REGEX")]
+    pub deploy_tag: Option<String>,
 }
 
 /// `scan` arguments.
@@ -100,4 +124,20 @@ pub enum DetectorsCommand {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
+}
+
+impl Default for CommonArgs {
+    fn default() -> Self {
+        CommonArgs {
+            format: Format::Table,
+            output: None,
+            detectors: Vec::new(),
+            no_git: false,
+            quiet: false,
+            max_file_size: crate::detect::DEFAULT_MAX_BYTES,
+            exclude: Vec::new(),
+            config: None,
+            history: HistoryArgs::default(),
+        }
+    }
 }

@@ -8,6 +8,7 @@
 pub mod canvas;
 pub mod cli;
 pub mod commands;
+pub mod config;
 pub mod detect;
 pub mod git;
 pub mod report;
@@ -46,6 +47,7 @@ impl ExitStatus {
 pub fn run(cli: &cli::Cli, out: &mut dyn Write) -> Result<ExitStatus> {
     match &cli.command {
         cli::Command::Scan(args) => commands::scan::run(args, out),
+        cli::Command::Dora(args) => commands::scan::run_dora(args, out),
         cli::Command::Detectors(cmd) => commands::detectors::run(cmd, out),
     }
 }

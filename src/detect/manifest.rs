@@ -617,7 +617,7 @@ dev-dependencies = ["black"]
             ]
         );
         let torch = p.deps.iter().find(|d| d.name == "torch").unwrap();
-        assert_eq!(torch.line, 11);
+        assert_eq!(torch.line, 10);
     }
 
     #[test]

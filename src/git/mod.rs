@@ -1,39 +1,83 @@
 //! Git access: the repository that holds the scanned path, read through git2 and converted to
-//! plain owned values at once. In: a path. Out: HEAD and the default branch, or a warning
-//! saying why history is unavailable. Nothing here writes to the repository.
+//! plain owned values at once ([`history`]), then the delivery metrics computed from those
+//! values ([`dora`]). In: a path and options. Out: repository facts, DORA figures, or a warning
+//! saying why history is unavailable. Nothing here writes to the scanned repository.
+
+pub mod dora;
+pub mod fixture;
+pub mod history;
+pub mod time;
 
 use std::path::Path;
 
 use git2::Repository;
+use regex::Regex;
 
 use crate::report::{RepoInfo, Warning, WarningKind};
 
-/// Fills `head` and `default_branch` of `info` from the repository enclosing `path`.
-pub fn repo_info(path: &Path, info: &mut RepoInfo) -> Option<Warning> {
+/// What the git side of a scan produced.
+#[derive(Debug, Default)]
+pub struct GitOutcome {
+    pub info: RepoInfo,
+    pub dora: Option<dora::Dora>,
+    pub warnings: Vec<Warning>,
+}
+
+/// Options for reading history.
+#[derive(Debug, Clone, Default)]
+pub struct GitOptions {
+    pub deploy_tag: Option<Regex>,
+    pub since: Option<i64>,
+    pub until: Option<i64>,
+}
+
+fn git_warning(message: &str) -> Warning {
+    Warning::new(".", WarningKind::Git, message)
+}
+
+/// Reads repository facts and DORA figures for the repository enclosing `path`.
+pub fn analyse(path: &Path, opts: &GitOptions) -> GitOutcome {
+    let mut out = GitOutcome::default();
     let repo = match Repository::discover(path) {
         Ok(r) => r,
         Err(e) => {
-            return Some(Warning::new(
-                ".",
-                WarningKind::Git,
-                &format!("not a git repository, history unavailable: {}", e.message()),
-            ))
+            out.warnings.push(git_warning(&format!(
+                "not a git repository, history unavailable: {}",
+                e.message()
+            )));
+            return out;
         }
     };
-    info.head = repo
+    out.info.head = repo
         .head()
         .ok()
         .and_then(|h| h.peel_to_commit().ok())
         .map(|c| c.id().to_string());
-    info.default_branch = default_branch(&repo);
-    if info.head.is_none() {
-        return Some(Warning::new(
-            ".",
-            WarningKind::Git,
-            "the repository has no commits yet",
-        ));
+    out.info.default_branch = default_branch(&repo);
+    let hist = match history::read_repo(&repo) {
+        Ok(h) => h,
+        Err(e) => {
+            out.warnings
+                .push(git_warning(&format!("{e}; delivery metrics unavailable")));
+            return out;
+        }
+    };
+    let rule = opts
+        .deploy_tag
+        .clone()
+        .map_or(dora::DeployRule::ReleaseTags, dora::DeployRule::TagRegex);
+    let d = dora::compute(
+        &hist,
+        &rule,
+        opts.since,
+        opts.until,
+        &dora::Bands::embedded(),
+    );
+    for n in &d.notes {
+        out.warnings.push(git_warning(n));
     }
-    None
+    out.dora = Some(d);
+    out
 }
 
 fn default_branch(repo: &Repository) -> Option<String> {

@@ -4,6 +4,7 @@
 //! by a renderer into any `io::Write`. JSON and YAML are serde dumps of the model; the table is
 //! a view of it. Every collection is sorted so the same repository gives the same bytes.
 
+pub(crate) mod dora;
 pub(crate) mod table;
 
 use std::collections::BTreeMap;
@@ -137,6 +138,8 @@ pub struct Report {
     pub repo: RepoInfo,
     pub blocks: Blocks,
     pub tools: Vec<ToolEntry>,
+    /// Delivery metrics; `null` with `--no-git` or when history is unavailable.
+    pub dora: Option<crate::git::dora::Dora>,
     pub warnings: Vec<Warning>,
     pub stats: Stats,
 }
@@ -147,6 +150,7 @@ impl Report {
         repo: RepoInfo,
         mut findings: Vec<Finding>,
         catalog: &Catalog,
+        dora: Option<crate::git::dora::Dora>,
         mut warnings: Vec<Warning>,
         stats: Stats,
     ) -> Report {
@@ -179,7 +183,7 @@ impl Report {
                 })
             })
             .collect();
-        let blocks = Block::ALL
+        let mut blocks: Vec<BlockReport> = Block::ALL
             .iter()
             .map(|&block| BlockReport {
                 block,
@@ -194,6 +198,16 @@ impl Report {
                 open_questions: Vec::new(),
             })
             .collect();
+        if let Some(d) = &dora {
+            if let Some(foundations) = blocks.iter_mut().find(|b| b.block == Block::Foundations) {
+                foundations
+                    .facts
+                    .insert("dora".to_string(), self::dora::summary_fact(d));
+                if let Ok(v) = serde_json::to_value(&d.practice) {
+                    foundations.facts.insert("practice".to_string(), v);
+                }
+            }
+        }
         warnings.sort();
         warnings.dedup();
         Report {
@@ -202,6 +216,7 @@ impl Report {
             repo,
             blocks: Blocks(blocks),
             tools,
+            dora,
             warnings,
             stats,
         }
@@ -222,7 +237,13 @@ pub enum Format {
 /// Writes `report` in `format`.
 pub fn render(report: &Report, format: Format, out: &mut dyn Write) -> Result<()> {
     match format {
-        Format::Table => table::render(report, out)?,
+        Format::Table => {
+            table::render(report, out)?;
+            if let Some(d) = &report.dora {
+                writeln!(out)?;
+                dora::render_table(d, out)?;
+            }
+        }
         Format::Json => {
             serde_json::to_writer_pretty(&mut *out, report)?;
             writeln!(out)?;
