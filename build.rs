@@ -1,5 +1,5 @@
 //! Embeds the detector catalogue (`detectors/*.toml`) into the
-//! binary: writes `$OUT_DIR/embedded.rs` holding a sorted static slice of
+//! binary, with the built-in example repository (`fixtures/churn-model`) for `demo`: writes `$OUT_DIR/embedded.rs` holding a sorted static slice of
 //! `(relative file name, contents)` pairs, each an `include_str!` of the absolute path.
 
 use std::fmt::Write as _;
@@ -17,6 +17,24 @@ fn toml_files(dir: &Path) -> Vec<std::path::PathBuf> {
         .unwrap_or_default();
     files.sort();
     files
+}
+
+fn collect(root: &Path, dir: &Path, out: &mut Vec<(String, std::path::PathBuf)>) {
+    let Ok(rd) = fs::read_dir(dir) else { return };
+    for e in rd.filter_map(Result::ok) {
+        let p = e.path();
+        if p.is_dir() {
+            println!("cargo:rerun-if-changed={}", p.display());
+            collect(root, &p, out);
+        } else if p.is_file() {
+            let rel = p
+                .strip_prefix(root)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
+            out.push((rel, p));
+        }
+    }
 }
 
 fn main() {
@@ -38,6 +56,27 @@ fn main() {
         .unwrap();
     }
     out.push_str("];\n");
+
+    // The built-in example for `demo`: every file of fixtures/churn-model, sorted.
+    let example = root.join("fixtures").join("churn-model");
+    println!("cargo:rerun-if-changed={}", example.display());
+    let mut files = Vec::new();
+    collect(&example, &example, &mut files);
+    files.sort();
+    let mut ex = String::from("/// (path relative to the example root, contents), sorted.\n");
+    ex.push_str("pub(crate) static EXAMPLE_FILES: &[(&str, &str)] = &[\n");
+    for (rel, path) in files {
+        println!("cargo:rerun-if-changed={}", path.display());
+        writeln!(
+            ex,
+            "    ({rel:?}, include_str!({:?})),",
+            path.display().to_string()
+        )
+        .unwrap();
+    }
+    ex.push_str("];\n");
+    let out_dir = env::var("OUT_DIR").expect("cargo sets OUT_DIR");
+    fs::write(Path::new(&out_dir).join("example.rs"), ex).expect("write example.rs");
     let dest = Path::new(&env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("embedded.rs");
     fs::write(dest, out).expect("write embedded.rs");
 }

@@ -8,6 +8,7 @@ use crate::report::Format;
 
 const AFTER_HELP: &str = "\
 Examples:
+  mlops-canvas demo                                the built-in example repository
   mlops-canvas scan .                              canvas table of the current repository
   mlops-canvas scan --format json -o stack.json .  the versioned JSON report, to a file
   mlops-canvas dora --since 2024-01-01 .           delivery metrics for a window
@@ -34,6 +35,9 @@ pub enum Command {
     /// Scan a repository and print its canvas: tools, capabilities and evidence per block.
     #[command(after_help = AFTER_HELP)]
     Scan(ScanArgs),
+    /// Scan the built-in example (a churn-prediction repository with a year of git history):
+    /// no ML repository of your own needed.
+    Demo(CommonArgs),
     /// Delivery metrics (DORA) estimated from git history: deployment frequency, lead time,
     /// change failure rate, time to restore, with the method and sample sizes.
     #[command(after_help = AFTER_HELP)]

@@ -161,7 +161,7 @@ pub fn walk(root: &Path, excludes: &[String]) -> Result<Inventory> {
                             symlink: true,
                         }));
                     } else if ft.is_file() {
-                        let size = entry.metadata().map(|m| m.len()).unwrap_or(0);
+                        let size = entry.metadata().map_or(0, |m| m.len());
                         let _ = tx.send(Item::File(FileEntry {
                             path: rel,
                             size,

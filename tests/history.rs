@@ -48,19 +48,19 @@ fn releases_fixture_gives_hand_computed_figures() {
     assert_eq!(d["deployment_frequency_per_week"], 0.0959);
     // Lead times (s): 0, 10800, 86400, 86400, 90000, 172800, 176400, 432000; the merge is skipped.
     assert_eq!(d["lead_time_seconds"]["samples"], 8);
-    assert_eq!(d["lead_time_seconds"]["median"], 88200.0);
-    assert_eq!(d["lead_time_seconds"]["p90"], 432000);
+    assert_eq!(d["lead_time_seconds"]["median"], 88_200.0);
+    assert_eq!(d["lead_time_seconds"]["p90"], 432_000);
     // v1.1.0 failed by hotfix (v1.1.1 a day later ships "Fix crash…"); v1.2.0 by the revert of f1.
     assert_eq!(d["failed_deployments"], 2);
     assert_eq!(d["change_failure_rate"], 0.4);
     assert_eq!(d["failures"][0]["deployment"], "v1.1.0");
     assert_eq!(d["failures"][0]["reasons"][0], "hotfix");
-    assert_eq!(d["failures"][0]["time_to_restore_seconds"], 97200);
+    assert_eq!(d["failures"][0]["time_to_restore_seconds"], 97_200);
     assert_eq!(d["failures"][1]["deployment"], "v1.2.0");
     assert_eq!(d["failures"][1]["reasons"][0], "revert");
     assert_eq!(d["failures"][1]["restored_by"], "v1.3.0");
-    assert_eq!(d["failures"][1]["time_to_restore_seconds"], 1292400);
-    assert_eq!(d["time_to_restore_seconds"]["median"], 694800.0);
+    assert_eq!(d["failures"][1]["time_to_restore_seconds"], 1_292_400);
+    assert_eq!(d["time_to_restore_seconds"]["median"], 694_800.0);
     assert_eq!(d["bands"]["deployment_frequency"], "low");
     assert_eq!(d["bands"]["lead_time"], "high");
     assert_eq!(d["bands"]["change_failure_rate"], "low");
@@ -70,7 +70,7 @@ fn releases_fixture_gives_hand_computed_figures() {
     assert_eq!(p["first_parent_commits"], 8);
     assert_eq!(p["merges"], 1);
     assert_eq!(p["merge_share"], 0.125);
-    assert_eq!(p["median_branch_life_seconds"], 172800.0);
+    assert_eq!(p["median_branch_life_seconds"], 172_800.0);
     assert_eq!(p["contributors"], 2);
     assert_eq!(p["trunk_based"], false);
     assert_eq!(d["partial"], false);

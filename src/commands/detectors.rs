@@ -2,6 +2,7 @@
 //! the detector files themselves.
 
 use std::collections::BTreeSet;
+use std::fmt::Write as _;
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -58,7 +59,7 @@ fn describe(m: &Matcher) -> String {
         } => {
             let mut s = format!("pattern /{}/ in {}", pattern.as_str(), files.join(", "));
             for a in also {
-                s.push_str(&format!(" and the file also matches /{}/", a.as_str()));
+                let _ = write!(s, " and the file also matches /{}/", a.as_str());
             }
             s
         }

@@ -453,7 +453,7 @@ fn parse_setup_cfg(text: &str) -> Parsed {
         } else {
             continue;
         };
-        for part in value.split(';').next().into_iter() {
+        if let Some(part) = value.split(';').next() {
             if let Some(name) = pep508_name(part) {
                 out.deps.push(Dependency {
                     ecosystem: Ecosystem::Python,
@@ -477,7 +477,7 @@ fn parse_conda(text: &str) -> Result<Parsed, String> {
         if let Some(spec) = item.as_str() {
             let spec = spec.rsplit("::").next().unwrap_or(spec);
             let end = spec
-                .find(|c: char| matches!(c, '=' | '<' | '>' | '!' | ' ' | '[' | '~'))
+                .find(['=', '<', '>', '!', ' ', '[', '~'])
                 .unwrap_or(spec.len());
             let name = &spec[..end];
             if !name.is_empty() && name != "python" && name != "pip" {

@@ -62,9 +62,9 @@ pub(crate) fn mask(src: &str) -> Masked {
                     j += 1;
                 }
                 let end = end.min(n);
-                for k in start..end {
-                    if co[k] != b'\n' {
-                        co[k] = b' ';
+                for byte in &mut co[start..end] {
+                    if *byte != b'\n' {
+                        *byte = b' ';
                     }
                 }
                 i = if closed { end + qlen } else { end };
@@ -305,7 +305,7 @@ mod tests {
 
     #[test]
     fn notebook_code_cells_only_with_raw_lines() {
-        let nb = r##"{
+        let nb = r#"{
  "cells": [
   {"cell_type": "markdown", "source": ["import wandb\n"]},
   {"cell_type": "code", "source": [
@@ -315,7 +315,7 @@ mod tests {
   ]}
  ],
  "nbformat": 4
-}"##;
+}"#;
         let code = notebook_code(nb).unwrap();
         let found = imports(&mask(&code.code).code_only);
         assert_eq!(found.len(), 1);

@@ -173,7 +173,7 @@ pub fn median(sorted: &[i64]) -> Option<f64> {
     Some(if n % 2 == 1 {
         sorted[n / 2] as f64
     } else {
-        (sorted[n / 2 - 1] as f64 + sorted[n / 2] as f64) / 2.0
+        f64::midpoint(sorted[n / 2 - 1] as f64, sorted[n / 2] as f64)
     })
 }
 

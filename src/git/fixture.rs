@@ -21,6 +21,7 @@
 //! ```
 
 use std::collections::HashMap;
+use std::fmt::Write as _;
 use std::path::Path;
 
 use anyhow::{anyhow, bail, Context, Result};
@@ -114,7 +115,7 @@ pub fn build(toml_text: &str, dir: &Path) -> Result<Repository> {
             let target = ids
                 .get(r)
                 .ok_or_else(|| anyhow!("commit {}: unknown revert target {r}", c.id))?;
-            message.push_str(&format!("\n\nThis reverts commit {target}.\n"));
+            let _ = write!(message, "\n\nThis reverts commit {target}.\n");
         }
         // A tree with one file whose content names the commit, so every tree differs.
         let blob = repo.blob(format!("{}\n", c.id).as_bytes())?;

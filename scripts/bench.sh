@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Speed of mlops-canvas against baselines on the same machine, in the same run.
+#
+#   scripts/bench.sh [REPO] [RUNS]
+#
+# - scan --no-git  vs  rg --hidden -c import   (a tool that reads every file)   target ratio <= 1.0
+# - dora           vs  git log --all --format='%H %at %ct %P'                    target ratio <= 1.5
+# Reports the median wall time of RUNS runs (default 7) of each, the ratios, and peak RSS.
+# Ratios, not absolute times: these machines are shared and noisy.
+set -euo pipefail
+repo=${1:-.}
+runs=${2:-7}
+here=$(cd "$(dirname "$0")/.." && pwd)
+bin="$here/target/release/mlops-canvas"
+[ -x "$bin" ] || (cd "$here" && cargo build --release --quiet)
+command -v rg >/dev/null || { echo "needs ripgrep (apt-get install ripgrep)" >&2; exit 2; }
+command -v /usr/bin/time >/dev/null || { echo "needs GNU time (apt-get install time)" >&2; exit 2; }
+
+median_ms() { # command... -> median wall ms over $runs runs (after one warm-up)
+  "$@" >/dev/null 2>&1 || true
+  local ts=()
+  for _ in $(seq "$runs"); do
+    local s e
+    s=$(date +%s%N); "$@" >/dev/null 2>&1 || true; e=$(date +%s%N)
+    ts+=($(( (e - s) / 1000000 )))
+  done
+  printf '%s\n' "${ts[@]}" | sort -n | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}'
+}
+peak_kb() { /usr/bin/time -f '%M' "$@" 2>&1 >/dev/null | tail -1; }
+
+files=$(rg --files --hidden "$repo" 2>/dev/null | wc -l)
+echo "repository: $repo ($files files)"
+scan=$(median_ms "$bin" scan --no-git --quiet -f json "$repo")
+rgt=$(median_ms rg --hidden -c import "$repo")
+echo "scan --no-git: ${scan} ms   rg --hidden -c import: ${rgt} ms   ratio: $(awk "BEGIN{printf \"%.2f\", $scan/($rgt>0?$rgt:1)}")"
+echo "scan peak RSS: $(( $(peak_kb "$bin" scan --no-git -f json "$repo") / 1024 )) MiB"
+if git -C "$repo" rev-parse --git-dir >/dev/null 2>&1; then
+  commits=$(git -C "$repo" rev-list --all | wc -l); tags=$(git -C "$repo" tag | wc -l)
+  dora=$(median_ms "$bin" dora -f json "$repo")
+  glog=$(median_ms git -C "$repo" log --all --format='%H %at %ct %P')
+  echo "history: $commits commits, $tags tags"
+  echo "dora: ${dora} ms   git log --all: ${glog} ms   ratio: $(awk "BEGIN{printf \"%.2f\", $dora/($glog>0?$glog:1)}")"
+  echo "dora peak RSS: $(( $(peak_kb "$bin" dora -f json "$repo") / 1024 )) MiB"
+fi
