@@ -9,7 +9,6 @@ use std::path::Path;
 
 use anyhow::Result;
 use globset::{Glob, GlobBuilder, GlobSet, GlobSetBuilder};
-use regex::{RegexSet, RegexSetBuilder};
 
 use super::manifest::{self, ManifestKind};
 use super::python;
@@ -72,8 +71,6 @@ pub(crate) struct Engine<'d> {
     deps: HashMap<(Ecosystem, String), Vec<SigRef>>,
     go_prefixes: Vec<(String, SigRef)>,
     imports: HashMap<String, Vec<SigRef>>,
-    regex_set: RegexSet,
-    regex_pos: HashMap<SigRef, usize>,
     max_bytes: u64,
 }
 
@@ -85,8 +82,6 @@ impl<'d> Engine<'d> {
         let mut deps: HashMap<(Ecosystem, String), Vec<SigRef>> = HashMap::new();
         let mut go_prefixes = Vec::new();
         let mut imports: HashMap<String, Vec<SigRef>> = HashMap::new();
-        let mut patterns = Vec::new();
-        let mut regex_sigs = Vec::new();
         for (di, d) in detectors.iter().enumerate() {
             for (si, s) in d.signals.iter().enumerate() {
                 let r: SigRef = (di as u32, si as u32);
@@ -97,13 +92,11 @@ impl<'d> Engine<'d> {
                             glob_targets.push((r, GlobUse::Path));
                         }
                     }
-                    Matcher::Regex { files, pattern, .. } => {
+                    Matcher::Regex { files, .. } => {
                         for g in files {
                             gb.add(compile_glob(g)?);
                             glob_targets.push((r, GlobUse::Regex));
                         }
-                        patterns.push(pattern.as_str().to_string());
-                        regex_sigs.push(r);
                     }
                     Matcher::Dependency {
                         packages,
@@ -131,15 +124,6 @@ impl<'d> Engine<'d> {
                 }
             }
         }
-        let regex_set = RegexSetBuilder::new(&patterns)
-            .multi_line(true)
-            .size_limit(1 << 26)
-            .build()?;
-        let regex_pos = regex_sigs
-            .iter()
-            .enumerate()
-            .map(|(i, r)| (*r, i))
-            .collect();
         Ok(Engine {
             detectors,
             globs: gb.build()?,
@@ -147,8 +131,6 @@ impl<'d> Engine<'d> {
             deps,
             go_prefixes,
             imports,
-            regex_set,
-            regex_pos,
             max_bytes,
         })
     }
@@ -251,21 +233,20 @@ impl<'d> Engine<'d> {
         };
 
         if !regex_targets.is_empty() {
-            let matched = self.regex_set.matches(searchable);
+            let hay = searchable.as_bytes();
             for r in regex_targets {
-                let pos = self.regex_pos[&r];
-                if !matched.matched(pos) {
-                    continue;
-                }
                 let Matcher::Regex { pattern, also, .. } = self.matcher(r) else {
                     continue;
                 };
-                if !also.iter().all(|a| a.is_match(searchable)) {
+                // The first match runs the pattern's literal prefilter over the file; `also`
+                // is checked only when the pattern matched.
+                let mut matches = pattern.find_iter(hay).peekable();
+                if matches.peek().is_none() || !also.iter().all(|a| a.is_match(hay)) {
                     continue;
                 }
                 let mut last_line = 0;
                 let mut n = 0;
-                for m in pattern.find_iter(searchable) {
+                for m in matches {
                     let line = python::line_of(&starts, m.start());
                     if line == last_line {
                         continue;
