@@ -692,7 +692,7 @@ mod tests {
         assert_eq!(median(&[5]), Some(5.0));
         assert_eq!(median(&[1, 2, 3, 10]), Some(2.5));
         assert_eq!(p90(&[1, 2, 3, 4, 5, 6, 7, 8, 9, 10]), Some(9));
-        assert_eq!(p90(&[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]), Some(11));
+        assert_eq!(p90(&[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]), Some(10));
         assert_eq!(p90(&[7]), Some(7));
     }
 
