@@ -84,6 +84,7 @@ pub fn scan_repo(path: &Path, catalog: &Catalog, common: &CommonArgs) -> Result<
     Ok(Report::build(
         repo,
         findings,
+        detection.facts,
         catalog,
         git_out.dora,
         warnings,

@@ -5,6 +5,7 @@
 //! on the way. Files are scanned in parallel with rayon; results are sorted so output is stable.
 
 pub(crate) mod manifest;
+pub mod parse;
 pub(crate) mod python;
 pub(crate) mod redact;
 pub(crate) mod signals;
@@ -134,6 +135,8 @@ pub fn load_user_file(path: &Path, caps: &BTreeMap<String, Capability>) -> Resul
 #[derive(Debug, Default)]
 pub struct Detection {
     pub findings: Vec<Finding>,
+    /// Facts from structured parsers, sorted by (block, key, value).
+    pub facts: Vec<parse::Fact>,
     pub warnings: Vec<Warning>,
     pub files_read: usize,
 }
@@ -180,6 +183,21 @@ pub fn detect(
     for r in results {
         det.files_read += usize::from(r.read);
         det.warnings.extend(r.warnings);
+        det.facts.extend(r.facts);
+        for (path, h) in r.parsed {
+            let Some(d) = catalog.detectors.iter().find(|d| d.id == h.tool) else {
+                continue;
+            };
+            let e = merged
+                .entry((h.block, d.id.as_str(), h.capability))
+                .or_insert((h.confidence, BTreeSet::new()));
+            e.0 = e.0.max(h.confidence);
+            e.1.insert(Evidence {
+                path,
+                line: h.line,
+                snippet: h.snippet,
+            });
+        }
         for hit in r.hits {
             let d = &catalog.detectors[hit.sig.0 as usize];
             let s = &d.signals[hit.sig.1 as usize];
@@ -205,5 +223,8 @@ pub fn detect(
     }
     det.warnings.sort();
     det.warnings.dedup();
+    det.facts.sort_by(|a, b| {
+        (a.block, a.key, a.value.to_string()).cmp(&(b.block, b.key, b.value.to_string()))
+    });
     Ok(det)
 }

@@ -43,6 +43,7 @@ pub(crate) fn compile_glob(glob: &str) -> Result<Glob> {
 enum GlobUse {
     Path,
     Regex,
+    Parser(usize),
 }
 
 /// One evidence-bearing match of a signal.
@@ -61,6 +62,9 @@ pub(crate) struct FileResult {
     pub includes: Vec<String>,
     /// The file's contents were read.
     pub read: bool,
+    /// Facts and capability hits from structured parsers, with the file's path.
+    pub facts: Vec<super::parse::Fact>,
+    pub parsed: Vec<(String, super::parse::ParsedHit)>,
 }
 
 /// All signals of a catalogue, compiled.
@@ -124,6 +128,12 @@ impl<'d> Engine<'d> {
                 }
             }
         }
+        for (pi, parser) in super::parse::PARSERS.iter().enumerate() {
+            for g in parser.globs {
+                gb.add(compile_glob(g)?);
+                glob_targets.push(((u32::MAX, u32::MAX), GlobUse::Parser(pi)));
+            }
+        }
         Ok(Engine {
             detectors,
             globs: gb.build()?,
@@ -143,6 +153,7 @@ impl<'d> Engine<'d> {
     pub(crate) fn scan_file(&self, root: &Path, entry: &FileEntry) -> FileResult {
         let mut res = FileResult::default();
         let mut regex_targets: Vec<SigRef> = Vec::new();
+        let mut parsers: Vec<usize> = Vec::new();
         for idx in self.globs.matches(&entry.path) {
             let (r, usage) = self.glob_targets[idx];
             match usage {
@@ -155,6 +166,7 @@ impl<'d> Engine<'d> {
                     },
                 }),
                 GlobUse::Regex => regex_targets.push(r),
+                GlobUse::Parser(p) => parsers.push(p),
             }
         }
         regex_targets.sort_unstable();
@@ -164,7 +176,9 @@ impl<'d> Engine<'d> {
         let is_nb = lower.ends_with(".ipynb");
         let wants_imports = (is_py || is_nb) && !self.imports.is_empty();
         let manifest = manifest::kind_of(&entry.path);
-        if regex_targets.is_empty() && !wants_imports && manifest.is_none() {
+        parsers.sort_unstable();
+        parsers.dedup();
+        if regex_targets.is_empty() && !wants_imports && manifest.is_none() && parsers.is_empty() {
             return res;
         }
         if entry.symlink {
@@ -295,6 +309,20 @@ impl<'d> Engine<'d> {
 
         if let Some(kind) = manifest {
             self.scan_manifest(kind, entry, &raw, &mut res);
+        }
+        for p in parsers {
+            let parser = &super::parse::PARSERS[p];
+            let out = (parser.parse)(&entry.path, &raw);
+            res.facts.extend(out.facts);
+            res.parsed
+                .extend(out.hits.into_iter().map(|h| (entry.path.clone(), h)));
+            for w in out.warnings {
+                res.warnings.push(Warning::new(
+                    &entry.path,
+                    WarningKind::Malformed,
+                    &format!("{}: {w}", parser.name),
+                ));
+            }
         }
         res
     }

@@ -149,6 +149,7 @@ impl Report {
     pub fn build(
         repo: RepoInfo,
         mut findings: Vec<Finding>,
+        facts: Vec<crate::detect::parse::Fact>,
         catalog: &Catalog,
         dora: Option<crate::git::dora::Dora>,
         mut warnings: Vec<Warning>,
@@ -198,6 +199,17 @@ impl Report {
                 open_questions: Vec::new(),
             })
             .collect();
+        for f in facts {
+            if let Some(b) = blocks.iter_mut().find(|b| b.block == f.block) {
+                let entry = b
+                    .facts
+                    .entry(f.key.to_string())
+                    .or_insert_with(|| serde_json::Value::Array(Vec::new()));
+                if let serde_json::Value::Array(items) = entry {
+                    items.push(f.value);
+                }
+            }
+        }
         if let Some(d) = &dora {
             if let Some(foundations) = blocks.iter_mut().find(|b| b.block == Block::Foundations) {
                 foundations

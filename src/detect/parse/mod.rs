@@ -1,0 +1,76 @@
+//! Structured parsers: Rust readers for formats whose structure matters (CI workflows, ...).
+//! Each parser names the files it reads by glob and turns one file's text into **facts**
+//! (structured details for the canvas blocks), **hits** (capabilities it can prove, credited to
+//! a catalogue detector) and warnings. Parsers run inside the single walk: the engine reads a
+//! file once and hands the same text to every signal and parser that targets it.
+//!
+//! Adding a parser: one file here, one entry in [`PARSERS`], a fixture and its snapshot.
+
+pub(crate) mod ci;
+pub(crate) mod cron;
+
+use serde::Serialize;
+
+use crate::canvas::Block;
+use crate::detect::spec::Confidence;
+
+/// A structured detail extracted from a file, shown under `blocks.<id>.facts.<key>`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Fact {
+    #[serde(skip)]
+    pub block: Block,
+    #[serde(skip)]
+    pub key: &'static str,
+    /// The fact's value; always carries the `path` it came from.
+    pub value: serde_json::Value,
+}
+
+/// A capability a parser proves, credited to a catalogue detector.
+#[derive(Debug, Clone)]
+pub(crate) struct ParsedHit {
+    /// Detector id (must exist in the catalogue; hits for a missing detector are dropped).
+    pub tool: &'static str,
+    pub capability: &'static str,
+    pub block: Block,
+    pub confidence: Confidence,
+    pub line: Option<u32>,
+    pub snippet: String,
+}
+
+/// What a parser produced for one file.
+#[derive(Debug, Default)]
+pub(crate) struct ParseOut {
+    pub facts: Vec<Fact>,
+    pub hits: Vec<ParsedHit>,
+    /// Reasons the file could not be (fully) read.
+    pub warnings: Vec<String>,
+}
+
+/// A registered parser.
+pub(crate) struct Parser {
+    pub name: &'static str,
+    /// Globs, with the same rules as detector globs.
+    pub globs: &'static [&'static str],
+    pub parse: fn(path: &str, text: &str) -> ParseOut,
+}
+
+/// Every parser, in the order they run on a file.
+pub(crate) static PARSERS: &[Parser] = &[
+    Parser {
+        name: "github-actions",
+        globs: &[".github/workflows/*.yml", ".github/workflows/*.yaml"],
+        parse: ci::parse_github_actions,
+    },
+    Parser {
+        name: "gitlab-ci",
+        globs: &[".gitlab-ci.yml", ".gitlab/ci/*.yml", ".gitlab/ci/*.yaml"],
+        parse: ci::parse_gitlab_ci,
+    },
+];
+
+/// 1-based line of the first line containing `needle` (after `from_line`), if any.
+pub(crate) fn find_line(text: &str, needle: &str) -> Option<u32> {
+    text.lines()
+        .position(|l| l.contains(needle))
+        .map(|i| (i + 1) as u32)
+}
