@@ -8,6 +8,7 @@
 
 pub(crate) mod ci;
 pub(crate) mod cron;
+pub(crate) mod docker;
 
 use serde::Serialize;
 
@@ -60,6 +61,29 @@ pub(crate) static PARSERS: &[Parser] = &[
         name: "github-actions",
         globs: &[".github/workflows/*.yml", ".github/workflows/*.yaml"],
         parse: ci::parse_github_actions,
+    },
+    Parser {
+        name: "dockerfile",
+        globs: &[
+            "Dockerfile",
+            "Dockerfile.*",
+            "*.Dockerfile",
+            "*.dockerfile",
+            "Containerfile",
+        ],
+        parse: docker::parse_dockerfile,
+    },
+    Parser {
+        name: "compose",
+        globs: &[
+            "docker-compose.yml",
+            "docker-compose.yaml",
+            "docker-compose.*.yml",
+            "docker-compose.*.yaml",
+            "compose.yml",
+            "compose.yaml",
+        ],
+        parse: docker::parse_compose,
     },
     Parser {
         name: "gitlab-ci",
