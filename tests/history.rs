@@ -72,7 +72,8 @@ fn releases_fixture_gives_hand_computed_figures() {
     assert_eq!(p["merge_share"], 0.125);
     assert_eq!(p["median_branch_life_seconds"], 172_800.0);
     assert_eq!(p["contributors"], 2);
-    assert_eq!(p["trunk_based"], false);
+    // 8 trunk commits are fewer than the 10 a trunk-based verdict needs.
+    assert!(p["trunk_based"].is_null());
     assert_eq!(d["partial"], false);
 }
 

@@ -579,7 +579,10 @@ pub fn compute(
 }
 
 /// The trunk-based rule, stated in the report.
-pub const TRUNK_RULE: &str = "trunk-based when work reaches the trunk within a day: the median life of merged branches is at most 24 h, or there are no merges and commits land on the trunk directly";
+pub const TRUNK_RULE: &str = "trunk-based when work reaches the trunk within a day: the median life of merged branches is at most 24 h, or there are no merges and commits land on the trunk directly; needs at least 10 trunk commits in the window";
+
+/// Fewer trunk commits than this in the window give no trunk-based verdict.
+const MIN_TRUNK_SAMPLE: usize = 10;
 
 /// Merge share, branch life and contributors for the first-parent line in the window.
 pub fn practice(hist: &History, window: Window) -> Practice {
@@ -636,7 +639,7 @@ pub fn practice(hist: &History, window: Window) -> Practice {
         .map(|c| c.author_email.as_str())
         .collect();
     let life = median(&lives);
-    let trunk = if fp.is_empty() {
+    let trunk = if fp.len() < MIN_TRUNK_SAMPLE {
         None
     } else if merges == 0 {
         Some(true)

@@ -158,6 +158,20 @@ impl Report {
         findings.sort_by(|a, b| {
             (a.block, &a.tool, &a.capability).cmp(&(b.block, &b.tool, &b.capability))
         });
+        // Findings of one tool and capability from several sources (files, history) merge.
+        findings.dedup_by(|next, kept| {
+            if (next.block, &next.tool, &next.capability)
+                != (kept.block, &kept.tool, &kept.capability)
+            {
+                return false;
+            }
+            kept.confidence = kept.confidence.max(next.confidence);
+            kept.evidence_total += next.evidence_total;
+            kept.evidence.append(&mut next.evidence);
+            kept.evidence.sort();
+            kept.evidence.dedup();
+            true
+        });
         let mut tools: BTreeMap<&str, (Vec<Block>, Vec<String>)> = BTreeMap::new();
         for f in &findings {
             let e = tools.entry(f.tool.as_str()).or_default();
