@@ -9,6 +9,7 @@
 pub(crate) mod ci;
 pub(crate) mod cron;
 pub(crate) mod docker;
+pub(crate) mod dvc;
 
 use serde::Serialize;
 
@@ -84,6 +85,26 @@ pub(crate) static PARSERS: &[Parser] = &[
             "compose.yaml",
         ],
         parse: docker::parse_compose,
+    },
+    Parser {
+        name: "dvc.yaml",
+        globs: &["dvc.yaml"],
+        parse: dvc::parse_dvc_yaml,
+    },
+    Parser {
+        name: "dvc-config",
+        globs: &[".dvc/config"],
+        parse: dvc::parse_dvc_config,
+    },
+    Parser {
+        name: "dvc-file",
+        globs: &["*.dvc"],
+        parse: dvc::parse_dvc_file,
+    },
+    Parser {
+        name: "dvc.lock",
+        globs: &["dvc.lock"],
+        parse: dvc::parse_dvc_lock,
     },
     Parser {
         name: "gitlab-ci",
