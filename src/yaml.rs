@@ -8,3 +8,16 @@ pub(crate) use serde_yaml::Value;
 pub(crate) fn parse(text: &str) -> Result<Value, String> {
     serde_yaml::from_str(text).map_err(|e| format!("invalid YAML: {e}"))
 }
+
+/// Parses every document of a multi-document YAML stream (`---` separated).
+pub(crate) fn parse_all(text: &str) -> Result<Vec<Value>, String> {
+    use serde::Deserialize;
+    let mut docs = Vec::new();
+    for de in serde_yaml::Deserializer::from_str(text) {
+        let v = Value::deserialize(de).map_err(|e| format!("invalid YAML: {e}"))?;
+        if !v.is_null() {
+            docs.push(v);
+        }
+    }
+    Ok(docs)
+}

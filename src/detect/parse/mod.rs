@@ -10,6 +10,7 @@ pub(crate) mod ci;
 pub(crate) mod cron;
 pub(crate) mod docker;
 pub(crate) mod dvc;
+pub(crate) mod k8s;
 
 use serde::Serialize;
 
@@ -105,6 +106,16 @@ pub(crate) static PARSERS: &[Parser] = &[
         name: "dvc.lock",
         globs: &["dvc.lock"],
         parse: dvc::parse_dvc_lock,
+    },
+    Parser {
+        name: "kubernetes",
+        globs: &["*.yaml", "*.yml"],
+        parse: k8s::parse_manifests,
+    },
+    Parser {
+        name: "helm-chart",
+        globs: &["Chart.yaml"],
+        parse: k8s::parse_chart,
     },
     Parser {
         name: "gitlab-ci",

@@ -1,0 +1,237 @@
+//! Kubernetes manifests, Helm charts, Kustomize, KServe, Seldon, Istio and Argo Rollouts:
+//! kinds, images, GPU requests, replicas and autoscaling bounds, and traffic-splitting settings
+//! (KServe `canaryTrafficPercent`, Seldon shadows and traffic, Istio weights and mirrors, Argo
+//! Rollouts canary steps). Multi-document files are read whole; Helm templates (`{{ }}`) are
+//! not YAML until rendered, so they are listed, not parsed.
+
+use serde_json::json;
+
+use super::{find_line, Fact, ParseOut, ParsedHit};
+use crate::canvas::Block;
+use crate::detect::spec::Confidence;
+use crate::yaml::{self, Value};
+
+fn walk<'a>(v: &'a Value, f: &mut dyn FnMut(&str, &'a Value)) {
+    match v {
+        Value::Mapping(m) => {
+            for (k, child) in m {
+                if let Some(k) = k.as_str() {
+                    f(k, child);
+                }
+                walk(child, f);
+            }
+        }
+        Value::Sequence(items) => items.iter().for_each(|i| walk(i, f)),
+        Value::Tagged(t) => walk(&t.value, f),
+        _ => {}
+    }
+}
+
+fn as_i64(v: &Value) -> Option<i64> {
+    v.as_i64()
+        .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+}
+
+fn hit(
+    tool: &'static str,
+    capability: &'static str,
+    block: Block,
+    line: Option<u32>,
+    text: String,
+) -> ParsedHit {
+    ParsedHit {
+        tool,
+        capability,
+        block,
+        confidence: Confidence::High,
+        line,
+        snippet: crate::detect::redact::snippet(&text),
+    }
+}
+
+/// Parses a YAML file that may hold Kubernetes objects.
+pub(crate) fn parse_manifests(path: &str, text: &str) -> ParseOut {
+    let mut out = ParseOut::default();
+    if !(text.contains("apiVersion:") && text.contains("kind:")) {
+        return out;
+    }
+    if text.contains("{{") {
+        out.facts.push(Fact {
+            block: Block::ModelDeployment,
+            key: "helm_templates",
+            value: json!({"path": path}),
+        });
+        return out;
+    }
+    let docs = match yaml::parse_all(text) {
+        Ok(d) => d,
+        Err(e) => {
+            out.warnings.push(e);
+            return out;
+        }
+    };
+    for doc in &docs {
+        let (Some(kind), Some(api)) = (
+            doc.get("kind").and_then(Value::as_str),
+            doc.get("apiVersion").and_then(Value::as_str),
+        ) else {
+            continue;
+        };
+        let name = doc
+            .get("metadata")
+            .and_then(|m| m.get("name"))
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        let mut images = Vec::new();
+        let mut gpus = 0i64;
+        let mut canary = None;
+        let mut weights = Vec::new();
+        let mut mirror = false;
+        let mut shadow = false;
+        let mut steps = 0usize;
+        walk(doc, &mut |k, v| match k {
+            "image" | "storageUri" => {
+                if let Some(s) = v.as_str() {
+                    images.push(s.to_string());
+                }
+            }
+            "nvidia.com/gpu" | "amd.com/gpu" => gpus = gpus.max(as_i64(v).unwrap_or(1)),
+            "canaryTrafficPercent" => canary = as_i64(v),
+            "weight" => weights.extend(as_i64(v)),
+            "mirror" => mirror = true,
+            "shadow" => shadow |= v.as_bool().unwrap_or(false),
+            "steps" => steps += v.as_sequence().map_or(0, Vec::len),
+            _ => {}
+        });
+        images.sort();
+        images.dedup();
+        let spec = doc.get("spec");
+        let replicas = spec.and_then(|s| s.get("replicas")).and_then(as_i64);
+        let min = spec.and_then(|s| s.get("minReplicas")).and_then(as_i64);
+        let max = spec.and_then(|s| s.get("maxReplicas")).and_then(as_i64);
+        out.facts.push(Fact {
+            block: Block::ModelDeployment,
+            key: "kubernetes_objects",
+            value: json!({
+                "path": path, "kind": kind, "api_version": api, "name": name,
+                "images": images, "replicas": replicas, "gpu_requests": gpus,
+                "min_replicas": min, "max_replicas": max,
+            }),
+        });
+        let kind_line = find_line(text, &format!("kind: {kind}"));
+        if kind == "HorizontalPodAutoscaler" || (min.is_some() && max.is_some()) {
+            out.hits.push(hit(
+                "kubernetes",
+                "scalable_serving",
+                Block::PredictionServing,
+                kind_line,
+                format!(
+                    "{kind} {name}: {} to {} replicas",
+                    min.unwrap_or(1),
+                    max.unwrap_or(0)
+                ),
+            ));
+        }
+        if gpus > 0 {
+            out.facts.push(Fact {
+                block: Block::PredictionServing,
+                key: "accelerators",
+                value: json!({"path": path, "kind": kind, "name": name, "gpus": gpus}),
+            });
+        }
+        let split = weights.iter().any(|w| *w > 0 && *w < 100);
+        let (tool, strategy) = if let Some(p) = canary.filter(|p| *p < 100) {
+            (
+                "kserve",
+                format!("canary {p}% (KServe canaryTrafficPercent)"),
+            )
+        } else if kind == "Rollout" && steps > 0 {
+            ("argo-rollouts", format!("Argo Rollouts with {steps} steps"))
+        } else if api.contains("istio") && (split || mirror) {
+            (
+                "istio",
+                if mirror {
+                    "traffic mirroring (shadow)".to_string()
+                } else {
+                    format!("weighted split {weights:?}")
+                },
+            )
+        } else if api.contains("seldon") && (shadow || split) {
+            (
+                "seldon",
+                if shadow {
+                    "shadow deployment".to_string()
+                } else {
+                    format!("traffic split {weights:?}")
+                },
+            )
+        } else {
+            continue;
+        };
+        out.facts.push(Fact {
+            block: Block::ModelDeployment,
+            key: "release_strategies",
+            value: json!({"path": path, "kind": kind, "name": name, "strategy": strategy}),
+        });
+        out.hits.push(hit(
+            tool,
+            "progressive_delivery",
+            Block::ModelDeployment,
+            kind_line,
+            format!("{kind} {name}: {strategy}"),
+        ));
+    }
+    out
+}
+
+/// Parses a Helm `Chart.yaml`.
+pub(crate) fn parse_chart(path: &str, text: &str) -> ParseOut {
+    let mut out = ParseOut::default();
+    match yaml::parse(text) {
+        Ok(doc) => out.facts.push(Fact {
+            block: Block::ModelDeployment,
+            key: "helm_charts",
+            value: json!({
+                "path": path,
+                "name": doc.get("name").and_then(Value::as_str),
+                "version": doc.get("version").and_then(Value::as_str),
+                "dependencies": doc.get("dependencies").and_then(Value::as_sequence).map_or(0, Vec::len),
+            }),
+        }),
+        Err(e) => out.warnings.push(e),
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn multi_document_with_hpa_gpu_and_canary() {
+        let y = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: api}\nspec:\n  replicas: 2\n  template:\n    spec:\n      containers:\n        - image: churn:1\n          resources:\n            limits:\n              nvidia.com/gpu: 1\n---\napiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: {name: api}\nspec: {minReplicas: 2, maxReplicas: 8}\n---\napiVersion: serving.kserve.io/v1beta1\nkind: InferenceService\nmetadata: {name: churn}\nspec:\n  predictor:\n    canaryTrafficPercent: 10\n    model: {storageUri: 's3://m/churn'}\n";
+        let out = parse_manifests("k8s/all.yaml", y);
+        let caps: Vec<&str> = out.hits.iter().map(|h| h.capability).collect();
+        assert_eq!(caps, vec!["scalable_serving", "progressive_delivery"]);
+        assert!(out.facts.iter().any(|f| f.key == "accelerators"));
+        assert_eq!(out.hits[1].tool, "kserve");
+    }
+
+    #[test]
+    fn helm_templates_are_listed_not_parsed() {
+        let t =
+            "apiVersion: apps/v1\nkind: Deployment\nspec:\n  replicas: {{ .Values.replicas }}\n";
+        let out = parse_manifests("chart/templates/d.yaml", t);
+        assert!(out.warnings.is_empty());
+        assert_eq!(out.facts[0].key, "helm_templates");
+    }
+
+    #[test]
+    fn anchors_aliases_and_bad_yaml() {
+        let y = "apiVersion: v1\nkind: ConfigMap\nmetadata: &m {name: x}\nother: *m\n";
+        assert!(parse_manifests("a.yaml", y).warnings.is_empty());
+        assert!(!parse_manifests("a.yaml", "apiVersion: v1\nkind: [\n")
+            .warnings
+            .is_empty());
+    }
+}
