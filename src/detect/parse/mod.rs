@@ -11,6 +11,8 @@ pub(crate) mod cron;
 pub(crate) mod docker;
 pub(crate) mod dvc;
 pub(crate) mod k8s;
+pub(crate) mod pipelines;
+pub(crate) mod stores;
 
 use serde::Serialize;
 
@@ -116,6 +118,43 @@ pub(crate) static PARSERS: &[Parser] = &[
         name: "helm-chart",
         globs: &["Chart.yaml"],
         parse: k8s::parse_chart,
+    },
+    Parser {
+        name: "airflow",
+        globs: &["*.py"],
+        parse: pipelines::parse_airflow,
+    },
+    Parser {
+        name: "prefect",
+        globs: &["prefect.yaml", "prefect.yml"],
+        parse: pipelines::parse_prefect_yaml,
+    },
+    Parser {
+        name: "pipeline-spec",
+        // Compiled specs are conventionally named after the pipeline; reading every JSON file
+        // of a repository for them would cost more than it finds.
+        globs: &["*pipeline*.json", "*pipeline*.yaml", "*pipeline*.yml"],
+        parse: pipelines::parse_pipeline_spec,
+    },
+    Parser {
+        name: "feast",
+        globs: &["feature_store.yaml", "feature_store.yml"],
+        parse: stores::parse_feast_config,
+    },
+    Parser {
+        name: "feast-repo",
+        globs: &["*.py"],
+        parse: stores::parse_feast_repo,
+    },
+    Parser {
+        name: "mlproject",
+        globs: &["MLproject"],
+        parse: stores::parse_mlproject,
+    },
+    Parser {
+        name: "terraform",
+        globs: &["*.tf"],
+        parse: stores::parse_terraform,
     },
     Parser {
         name: "gitlab-ci",

@@ -1,0 +1,240 @@
+//! Pipeline code read as text (never imported): Airflow DAGs (dag ids, schedules including
+//! presets, cron, timetables and datasets, operators, task count), and the schedules of
+//! Prefect deployments, Dagster schedules and sensors, and Kubeflow/Vertex compiled pipeline
+//! specs. Jinja templating inside DAG files is plain text here and does no harm.
+
+use std::collections::BTreeSet;
+use std::sync::OnceLock;
+
+use regex::Regex;
+use serde_json::json;
+
+use super::{cron, Fact, ParseOut, ParsedHit};
+use crate::canvas::Block;
+use crate::detect::python;
+use crate::detect::redact::snippet;
+use crate::detect::spec::Confidence;
+use crate::yaml::{self, Value};
+
+struct AirflowRe {
+    dag_id: Regex,
+    schedule: Regex,
+    operator: Regex,
+    task_decorator: Regex,
+}
+
+fn airflow_re() -> &'static AirflowRe {
+    static RE: OnceLock<AirflowRe> = OnceLock::new();
+    RE.get_or_init(|| AirflowRe {
+        dag_id: Regex::new(r#"(?:DAG\(\s*(?:dag_id\s*=\s*)?|@dag\(\s*(?:dag_id\s*=\s*)?|dag_id\s*=\s*)["']([\w.-]+)["']"#).expect("valid"),
+        schedule: Regex::new(r#"\b(?:schedule|schedule_interval|timetable)\s*=\s*([^,\n)]+(?:\([^)]*\))?)"#).expect("valid"),
+        operator: Regex::new(r"\b([A-Z][A-Za-z0-9]*(?:Operator|Sensor))\s*\(").expect("valid"),
+        task_decorator: Regex::new(r"@task\b").expect("valid"),
+    })
+}
+
+/// What a schedule expression means.
+fn read_schedule(expr: &str) -> (String, bool) {
+    let e = expr.trim().trim_matches(|c| c == '"' || c == '\'');
+    match e {
+        "None" | "null" | "" => ("none (triggered manually or externally)".to_string(), false),
+        "@once" => ("once".to_string(), false),
+        "@hourly" | "@daily" | "@weekly" | "@monthly" | "@yearly" | "@annually" | "@continuous" => {
+            (e.trim_start_matches('@').to_string(), true)
+        }
+        _ if e.split_whitespace().count() == 5 && !e.contains('(') => (cron::describe(e), true),
+        _ if e.starts_with('[') || e.contains("Dataset") || e.contains("Asset") => {
+            (format!("data-aware: {}", snippet(e)), true)
+        }
+        _ if e.contains("Timetable") || e.contains("timedelta") || e.contains("CronTrigger") => {
+            (format!("timetable: {}", snippet(e)), true)
+        }
+        _ => (format!("set in code: {}", snippet(e)), true),
+    }
+}
+
+/// Parses a Python file that may define Airflow DAGs.
+pub(crate) fn parse_airflow(path: &str, text: &str) -> ParseOut {
+    let mut out = ParseOut::default();
+    if !text.contains("airflow") {
+        return out;
+    }
+    let code = python::mask(text).no_comments;
+    if !code.contains("DAG(") && !code.contains("@dag") {
+        return out;
+    }
+    let re = airflow_re();
+    let starts = python::line_starts(&code);
+    let dag_ids: BTreeSet<String> = re
+        .dag_id
+        .captures_iter(&code)
+        .map(|c| c[1].to_string())
+        .collect();
+    let mut schedules = Vec::new();
+    for c in re.schedule.captures_iter(&code) {
+        let m = c.get(1).expect("group 1");
+        let (reads, automatic) = read_schedule(m.as_str());
+        let line = python::line_of(&starts, m.start());
+        schedules.push(json!({"expr": snippet(m.as_str()), "reads": reads, "line": line}));
+        if automatic {
+            out.hits.push(ParsedHit {
+                tool: "airflow",
+                capability: "continuous_training",
+                block: Block::MlPipelines,
+                confidence: Confidence::Medium,
+                line: Some(line),
+                snippet: snippet(&format!("DAG schedule {}: {reads}", m.as_str().trim())),
+            });
+        }
+    }
+    let operators: BTreeSet<String> = re
+        .operator
+        .captures_iter(&code)
+        .map(|c| c[1].to_string())
+        .collect();
+    let tasks = re.operator.find_iter(&code).count() + re.task_decorator.find_iter(&code).count();
+    out.facts.push(Fact {
+        block: Block::MlPipelines,
+        key: "airflow_dags",
+        value: json!({
+            "path": path,
+            "dag_ids": dag_ids,
+            "schedules": schedules,
+            "operators": operators,
+            "tasks": tasks,
+        }),
+    });
+    out
+}
+
+/// Parses `prefect.yaml`: deployments and their schedules.
+pub(crate) fn parse_prefect_yaml(path: &str, text: &str) -> ParseOut {
+    let mut out = ParseOut::default();
+    let doc = match yaml::parse(text) {
+        Ok(d) => d,
+        Err(e) => {
+            out.warnings.push(e);
+            return out;
+        }
+    };
+    let mut deps = Vec::new();
+    for d in doc
+        .get("deployments")
+        .and_then(Value::as_sequence)
+        .into_iter()
+        .flatten()
+    {
+        let name = d.get("name").and_then(Value::as_str).unwrap_or("");
+        let mut crons = Vec::new();
+        let mut collect = |s: &Value| {
+            if let Some(c) = s.get("cron").and_then(Value::as_str) {
+                crons.push(json!({"cron": c, "reads": cron::describe(c)}));
+            } else if let Some(i) = s.get("interval") {
+                crons.push(json!({"interval_seconds": i.as_f64()}));
+            }
+        };
+        if let Some(s) = d.get("schedule") {
+            collect(s);
+        }
+        for s in d
+            .get("schedules")
+            .and_then(Value::as_sequence)
+            .into_iter()
+            .flatten()
+        {
+            collect(s);
+        }
+        if !crons.is_empty() {
+            out.hits.push(ParsedHit {
+                tool: "prefect",
+                capability: "continuous_training",
+                block: Block::MlPipelines,
+                confidence: Confidence::Medium,
+                line: super::find_line(text, &format!("name: {name}")),
+                snippet: snippet(&format!("deployment {name} runs on a schedule")),
+            });
+        }
+        deps.push(json!({"name": name, "schedules": crons}));
+    }
+    out.facts.push(Fact {
+        block: Block::MlPipelines,
+        key: "prefect_deployments",
+        value: json!({"path": path, "deployments": deps}),
+    });
+    out
+}
+
+/// Parses a compiled Kubeflow / Vertex pipeline spec (YAML or JSON): name and components.
+pub(crate) fn parse_pipeline_spec(path: &str, text: &str) -> ParseOut {
+    let mut out = ParseOut::default();
+    if !text.contains("pipelineInfo") {
+        return out;
+    }
+    let doc = if path.ends_with(".json") {
+        serde_json::from_str::<serde_json::Value>(text)
+            .map_err(|e| format!("invalid JSON: {e}"))
+            .and_then(|v| serde_yaml::to_value(v).map_err(|e| e.to_string()))
+    } else {
+        yaml::parse(text)
+    };
+    let doc = match doc {
+        Ok(d) => d,
+        Err(e) => {
+            out.warnings.push(e);
+            return out;
+        }
+    };
+    let spec = doc.get("pipelineSpec").unwrap_or(&doc);
+    let Some(info) = spec.get("pipelineInfo") else {
+        return out;
+    };
+    let components = spec
+        .get("components")
+        .and_then(Value::as_mapping)
+        .map_or(0, serde_yaml::Mapping::len);
+    out.facts.push(Fact {
+        block: Block::MlPipelines,
+        key: "compiled_pipelines",
+        value: json!({
+            "path": path,
+            "name": info.get("name").and_then(Value::as_str),
+            "components": components,
+        }),
+    });
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn airflow_dag_ids_schedules_operators() {
+        let dag = "from airflow import DAG\nfrom airflow.operators.bash import BashOperator\n# schedule=None\nwith DAG(\"retrain_churn\", schedule=\"0 2 * * *\", catchup=False) as dag:\n    t = BashOperator(task_id='train', bash_command='python train.py {{ ds }}')\n    k = KubernetesPodOperator(task_id='score')\n";
+        let out = parse_airflow("dags/retrain.py", dag);
+        let v = &out.facts[0].value;
+        assert_eq!(v["dag_ids"][0], "retrain_churn");
+        assert_eq!(v["schedules"][0]["reads"], "daily at 02:00 UTC");
+        assert_eq!(v["tasks"], 2);
+        assert_eq!(out.hits.len(), 1);
+        assert_eq!(out.hits[0].line, Some(4));
+    }
+
+    #[test]
+    fn unscheduled_dag_is_not_continuous_training() {
+        let dag = "import airflow\nfrom airflow.decorators import dag, task\n@dag(dag_id='adhoc', schedule=None)\ndef f():\n    pass\n";
+        let out = parse_airflow("dags/a.py", dag);
+        assert!(out.hits.is_empty());
+        assert_eq!(out.facts[0].value["dag_ids"][0], "adhoc");
+    }
+
+    #[test]
+    fn prefect_deployments_with_cron() {
+        let y = "deployments:\n  - name: nightly-train\n    schedule:\n      cron: '0 1 * * *'\n";
+        let out = parse_prefect_yaml("prefect.yaml", y);
+        assert_eq!(out.hits.len(), 1);
+        assert!(!parse_prefect_yaml("prefect.yaml", "deployments: [")
+            .warnings
+            .is_empty());
+    }
+}
