@@ -3,6 +3,8 @@
 //! Block ids are part of the JSON contract (DESIGN.md §2): they appear in detector files,
 //! profiles, configs and reports, and never change.
 
+pub mod answers;
+
 use serde::{Serialize, Serializer};
 
 /// One of the 11 canvas blocks, in the order the canvas shows them.

@@ -81,10 +81,17 @@ pub fn scan_repo(path: &Path, catalog: &Catalog, common: &CommonArgs) -> Result<
     if let Some(d) = &git_out.dora {
         findings.extend(crate::commands::history_findings(repo.head.as_deref(), d));
     }
+    let mut languages = std::collections::BTreeMap::new();
+    for f in &inventory.files {
+        if let Some(l) = crate::canvas::answers::language_of(&f.path) {
+            *languages.entry(l.to_string()).or_insert(0) += 1;
+        }
+    }
     Ok(Report::build(
         repo,
         findings,
         detection.facts,
+        &languages,
         catalog,
         git_out.dora,
         warnings,

@@ -73,6 +73,8 @@ pub struct RepoInfo {
 /// A human-readable answer to one canvas question.
 #[derive(Debug, Clone, Serialize)]
 pub struct Answer {
+    /// Stable question id (`data/questions.toml`).
+    pub id: String,
     pub question: String,
     pub answer: String,
     pub source: String,
@@ -146,10 +148,12 @@ pub struct Report {
 
 impl Report {
     /// Assembles a report from findings, sorted by (block, tool, capability).
+    #[allow(clippy::too_many_arguments)] // one call site; each argument is one pipeline stage's output
     pub fn build(
         repo: RepoInfo,
         mut findings: Vec<Finding>,
         facts: Vec<crate::detect::parse::Fact>,
+        languages: &BTreeMap<String, usize>,
         catalog: &Catalog,
         dora: Option<crate::git::dora::Dora>,
         mut warnings: Vec<Warning>,
@@ -234,6 +238,14 @@ impl Report {
                 }
             }
         }
+        crate::canvas::answers::fill(
+            &mut blocks,
+            &crate::canvas::answers::Inputs {
+                findings: &findings,
+                dora: dora.as_ref(),
+                languages,
+            },
+        );
         warnings.sort();
         warnings.dedup();
         Report {

@@ -67,6 +67,7 @@ pub(crate) fn render(report: &Report, out: &mut dyn Write) -> Result<()> {
         }
     }
     writeln!(out, "{table}")?;
+    render_answers(report, out)?;
     if !report.warnings.is_empty() {
         writeln!(out, "\nWarnings:")?;
         for w in report.warnings.iter().take(20) {
@@ -80,5 +81,31 @@ pub(crate) fn render(report: &Report, out: &mut dyn Write) -> Result<()> {
             )?;
         }
     }
+    Ok(())
+}
+
+/// The pre-filled answers per block, and how many questions remain for the team.
+fn render_answers(report: &Report, out: &mut dyn Write) -> Result<()> {
+    writeln!(
+        out,
+        "\nCanvas answers (detected; open questions are for the team)"
+    )?;
+    let mut answered = 0;
+    let mut open = 0;
+    for b in &report.blocks.0 {
+        answered += b.answers.len();
+        open += b.open_questions.len();
+        if b.answers.is_empty() && b.open_questions.is_empty() {
+            continue;
+        }
+        writeln!(out, "  {}", b.title)?;
+        for a in &b.answers {
+            writeln!(out, "    - {} {}", a.question, a.answer)?;
+        }
+        if !b.open_questions.is_empty() {
+            writeln!(out, "    ? open: {}", b.open_questions.join(" | "))?;
+        }
+    }
+    writeln!(out, "  {answered} questions answered, {open} open")?;
     Ok(())
 }

@@ -188,8 +188,7 @@ pub(crate) fn parse_compose(path: &str, text: &str) -> ParseOut {
         }
         let gpu = is_gpu_image(image)
             || serde_yaml::to_string(svc)
-                .map(|s| s.contains("driver: nvidia") || s.contains("nvidia.com/gpu"))
-                .unwrap_or(false);
+                .is_ok_and(|s| s.contains("driver: nvidia") || s.contains("nvidia.com/gpu"));
         let server = server_regex().find(&cmd).map(|m| m.as_str().to_string());
         if let Some(s) = &server {
             out.hits.push(ParsedHit {

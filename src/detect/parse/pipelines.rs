@@ -27,7 +27,7 @@ fn airflow_re() -> &'static AirflowRe {
     static RE: OnceLock<AirflowRe> = OnceLock::new();
     RE.get_or_init(|| AirflowRe {
         dag_id: Regex::new(r#"(?:DAG\(\s*(?:dag_id\s*=\s*)?|@dag\(\s*(?:dag_id\s*=\s*)?|dag_id\s*=\s*)["']([\w.-]+)["']"#).expect("valid"),
-        schedule: Regex::new(r#"\b(?:schedule|schedule_interval|timetable)\s*=\s*([^,\n)]+(?:\([^)]*\))?)"#).expect("valid"),
+        schedule: Regex::new(r"\b(?:schedule|schedule_interval|timetable)\s*=\s*([^,\n)]+(?:\([^)]*\))?)").expect("valid"),
         operator: Regex::new(r"\b([A-Z][A-Za-z0-9]*(?:Operator|Sensor))\s*\(").expect("valid"),
         task_decorator: Regex::new(r"@task\b").expect("valid"),
     })

@@ -1,0 +1,585 @@
+//! Pre-filled answers to the canvas questions, and the questions left open.
+//!
+//! In: every finding, the parsers' facts (already placed in their blocks), the DORA figures
+//! and the language counts of the inventory. Out: per block, `answers` (question, answer,
+//! source) and `open_questions`. The questions and their stable ids live in
+//! `data/questions.toml`; a question answers from the capabilities it names, or from one of the
+//! derived answers below (retraining trigger, serving pattern, data versioning level, ...).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+use std::sync::OnceLock;
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::Block;
+use crate::detect::{Evidence, Finding};
+use crate::git::dora::Dora;
+use crate::report::dora::human_duration;
+use crate::report::{Answer, BlockReport};
+
+/// One canvas question.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Question {
+    pub id: String,
+    pub block: String,
+    pub text: String,
+    #[serde(default)]
+    pub capabilities: Vec<String>,
+    pub derive: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct QuestionFile {
+    question: Vec<Question>,
+}
+
+/// Every canvas question, in canvas order.
+pub fn questions() -> &'static [Question] {
+    static Q: OnceLock<Vec<Question>> = OnceLock::new();
+    Q.get_or_init(|| {
+        toml::from_str::<QuestionFile>(include_str!("../../data/questions.toml"))
+            .expect("data/questions.toml is valid")
+            .question
+    })
+}
+
+/// Everything an answer may draw on.
+pub struct Inputs<'a> {
+    pub findings: &'a [Finding],
+    pub dora: Option<&'a Dora>,
+    /// File counts per language name.
+    pub languages: &'a BTreeMap<String, usize>,
+}
+
+fn loc(e: &Evidence) -> String {
+    match e.line {
+        Some(l) => format!("{}:{l}", e.path),
+        None => e.path.clone(),
+    }
+}
+
+fn with_cap<'a>(inp: &'a Inputs, caps: &[&str]) -> Vec<&'a Finding> {
+    inp.findings
+        .iter()
+        .filter(|f| caps.contains(&f.capability.as_str()))
+        .collect()
+}
+
+/// "MLflow (src/train.py:12), DVC (dvc.yaml)" for the tools behind findings, one per tool.
+fn tools_list(found: &[&Finding]) -> (String, String) {
+    let mut seen = BTreeSet::new();
+    let mut parts = Vec::new();
+    let mut first = None;
+    for f in found {
+        if seen.insert(f.tool.as_str()) {
+            let e = f.evidence.first();
+            parts.push(match e {
+                Some(e) => format!("{} ({})", f.tool_name, loc(e)),
+                None => f.tool_name.clone(),
+            });
+            if first.is_none() {
+                first = e.map(loc);
+            }
+        }
+    }
+    (parts.join(", "), first.unwrap_or_default())
+}
+
+fn tools_of(found: &[&Finding]) -> Vec<String> {
+    let set: BTreeSet<&str> = found.iter().map(|f| f.tool_name.as_str()).collect();
+    set.into_iter().map(str::to_string).collect()
+}
+
+fn detected(question: &Question, answer: String, source: String) -> Answer {
+    Answer {
+        id: question.id.clone(),
+        question: question.text.clone(),
+        answer,
+        source: if source.is_empty() {
+            "detected".to_string()
+        } else {
+            format!("detected: {source}")
+        },
+    }
+}
+
+/// Fills answers and open questions of every block.
+pub fn fill(blocks: &mut [BlockReport], inp: &Inputs) {
+    let facts: BTreeMap<Block, BTreeMap<String, Value>> =
+        blocks.iter().map(|b| (b.block, b.facts.clone())).collect();
+    for q in questions() {
+        let Some(block) = Block::from_id(&q.block) else {
+            continue;
+        };
+        let answer = match q.derive.as_deref() {
+            Some(kind) => derive(kind, q, inp, &facts),
+            None if !q.capabilities.is_empty() => {
+                let caps: Vec<&str> = q.capabilities.iter().map(String::as_str).collect();
+                let found = with_cap(inp, &caps);
+                if found.is_empty() {
+                    None
+                } else {
+                    let (list, src) = tools_list(&found);
+                    Some(detected(q, list, src))
+                }
+            }
+            None => None,
+        };
+        let Some(b) = blocks.iter_mut().find(|b| b.block == block) else {
+            continue;
+        };
+        match answer {
+            Some(a) => b.answers.push(a),
+            None => b.open_questions.push(q.text.clone()),
+        }
+    }
+}
+
+fn fact_items<'a>(
+    facts: &'a BTreeMap<Block, BTreeMap<String, Value>>,
+    block: Block,
+    key: &str,
+) -> Vec<&'a Value> {
+    facts
+        .get(&block)
+        .and_then(|f| f.get(key))
+        .and_then(Value::as_array)
+        .map(|a| a.iter().collect())
+        .unwrap_or_default()
+}
+
+fn derive(
+    kind: &str,
+    q: &Question,
+    inp: &Inputs,
+    facts: &BTreeMap<Block, BTreeMap<String, Value>>,
+) -> Option<Answer> {
+    match kind {
+        "retraining_trigger" => retraining_trigger(q, inp),
+        "serving_pattern" => serving_pattern(q, inp),
+        "data_versioning_level" => {
+            let (level, why, src) = data_versioning_level(inp);
+            Some(detected(q, format!("level {level}: {why}"), src))
+        }
+        "data_storage" => {
+            let mut parts = Vec::new();
+            let mut src = String::new();
+            for r in fact_items(facts, Block::DataVersioning, "dvc_remotes") {
+                for remote in r["remotes"].as_array().into_iter().flatten() {
+                    parts.push(format!(
+                        "DVC remote `{}` on {} ({})",
+                        remote["name"].as_str().unwrap_or(""),
+                        remote["type"].as_str().unwrap_or(""),
+                        remote["url"].as_str().unwrap_or("")
+                    ));
+                    src = r["path"].as_str().unwrap_or("").to_string();
+                }
+            }
+            let found = with_cap(inp, &["data_source_inventory"]);
+            if !found.is_empty() {
+                let (list, s) = tools_list(&found);
+                parts.push(format!("clients: {list}"));
+                if src.is_empty() {
+                    src = s;
+                }
+            }
+            (!parts.is_empty()).then(|| detected(q, parts.join("; "), src))
+        }
+        "languages" => {
+            let total: usize = inp.languages.values().sum();
+            if total == 0 {
+                return None;
+            }
+            let mut langs: Vec<(&String, &usize)> = inp.languages.iter().collect();
+            langs.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+            let list: Vec<String> = langs
+                .iter()
+                .take(5)
+                .map(|(l, n)| format!("{l} {:.0} %", **n as f64 * 100.0 / total as f64))
+                .collect();
+            Some(detected(
+                q,
+                format!("{} (share of {total} source files)", list.join(", ")),
+                String::new(),
+            ))
+        }
+        "training_where" => training_where(q, inp),
+        "version_control" => {
+            let d = inp.dora?;
+            let p = &d.practice;
+            let trunk = match p.trunk_based {
+                Some(true) => "trunk-based",
+                Some(false) => "not trunk-based",
+                None => "too little history to judge trunk-based development",
+            };
+            let life = p.median_branch_life_seconds.map_or_else(
+                || "no merged branches".to_string(),
+                |l| format!("median branch life {}", human_duration(l)),
+            );
+            Some(detected(
+                q,
+                format!(
+                    "git; {trunk} ({life}, {} contributors in the window)",
+                    p.contributors
+                ),
+                ".git".to_string(),
+            ))
+        }
+        "dora" => {
+            let d = inp.dora?;
+            let freq = d.deployment_frequency_per_week.map_or_else(
+                || "insufficient data".to_string(),
+                |f| format!("{f:.2} deployments/week"),
+            );
+            let lead = d
+                .lead_time_seconds
+                .median
+                .map_or_else(|| "insufficient data".to_string(), human_duration);
+            Some(Answer {
+                id: q.id.clone(),
+                question: q.text.clone(),
+                answer: format!(
+                    "not tracked in the repository; estimated from git: {freq}, median lead time {lead} ({})",
+                    d.method
+                ),
+                source: "estimated from git history".to_string(),
+            })
+        }
+        "delivery_format" => delivery_format(q, inp),
+        "deployment_target" => deployment_target(q, inp, facts),
+        "deployment_automation" => {
+            let found = with_cap(inp, &["automated_deployment"]);
+            let lead = inp
+                .dora
+                .and_then(|d| d.lead_time_seconds.median)
+                .map(|l| format!("; estimated median lead time {}", human_duration(l)));
+            if found.is_empty() && lead.is_none() {
+                return None;
+            }
+            let (list, src) = tools_list(&found);
+            let auto = if found.is_empty() {
+                "no automated deployment found".to_string()
+            } else {
+                format!("automated: {list}")
+            };
+            Some(detected(
+                q,
+                format!("{auto}{}", lead.unwrap_or_default()),
+                src,
+            ))
+        }
+        _ => None,
+    }
+}
+
+fn retraining_trigger(q: &Question, inp: &Inputs) -> Option<Answer> {
+    let ct = with_cap(inp, &["continuous_training"]);
+    if let Some(f) = ct.first() {
+        let mut parts: Vec<String> = Vec::new();
+        for f in &ct {
+            for e in f.evidence.iter().take(2) {
+                parts.push(format!(
+                    "{} ({})",
+                    if e.snippet.is_empty() {
+                        &f.tool_name
+                    } else {
+                        &e.snippet
+                    },
+                    loc(e)
+                ));
+            }
+        }
+        parts.dedup();
+        let src = f.evidence.first().map(loc).unwrap_or_default();
+        return Some(detected(q, format!("automatic: {}", parts.join("; ")), src));
+    }
+    let pipelines = with_cap(inp, &["orchestrated_training_pipeline", "pipeline_ci"]);
+    if !pipelines.is_empty() {
+        let (list, src) = tools_list(&pipelines);
+        return Some(detected(
+            q,
+            format!(
+                "ad hoc: a pipeline exists ({list}) but no schedule or event trigger was found"
+            ),
+            src,
+        ));
+    }
+    if !with_cap(inp, &["experiment_code"]).is_empty() {
+        return Some(detected(
+            q,
+            "ad hoc: training code is run by hand (no pipeline, schedule or trigger found)"
+                .to_string(),
+            String::new(),
+        ));
+    }
+    None
+}
+
+fn serving_pattern(q: &Question, inp: &Inputs) -> Option<Answer> {
+    let online = with_cap(inp, &["online_serving"]);
+    let batch = with_cap(inp, &["batch_serving"]);
+    let (mode, pattern) = match (online.is_empty(), batch.is_empty()) {
+        (false, false) => (
+            "online and batch",
+            "hybrid (a model service and precomputed predictions)",
+        ),
+        (false, true) => (
+            "online",
+            "model-as-service (the model behind an HTTP/gRPC API or model server)",
+        ),
+        (true, false) => (
+            "batch",
+            "precompute (a batch job writes predictions to storage)",
+        ),
+        (true, true) => return None,
+    };
+    let mut all = online.clone();
+    all.extend(batch);
+    let (list, src) = tools_list(&all);
+    Some(detected(
+        q,
+        format!("{mode}; pattern: {pattern}; evidence: {list}"),
+        src,
+    ))
+}
+
+/// Tools whose `data_versioning` finding is a dedicated data versioning system (level 3).
+const DEDICATED: &[&str] = &[
+    "dvc",
+    "lakefs",
+    "delta-lake",
+    "pachyderm",
+    "wandb",
+    "clearml",
+    "iceberg",
+];
+
+/// The data versioning level of DESIGN.md §5, why, and where.
+pub fn data_versioning_level(inp: &Inputs) -> (u8, String, String) {
+    let dv = with_cap(inp, &["data_versioning"]);
+    let dedicated: Vec<&Finding> = dv
+        .iter()
+        .copied()
+        .filter(|f| DEDICATED.contains(&f.tool.as_str()))
+        .collect();
+    if !dedicated.is_empty() {
+        let (list, src) = tools_list(&dedicated);
+        return (
+            3,
+            format!("a dedicated data versioning system: {list}"),
+            src,
+        );
+    }
+    if !dv.is_empty() {
+        let (list, src) = tools_list(&dv);
+        return (2, format!("data versioned with the code: {list}"), src);
+    }
+    let sources = with_cap(inp, &["data_source_inventory"]);
+    let pinned = sources.iter().find_map(|f| {
+        f.evidence.iter().find(|e| {
+            let s = e.snippet.to_ascii_lowercase();
+            s.contains("snapshot")
+                || s.contains("version")
+                || s.contains("sha256")
+                || s.contains("md5")
+                || s.as_bytes().windows(10).any(|w| {
+                    w[4] == b'-'
+                        && w[7] == b'-'
+                        && w.iter()
+                            .enumerate()
+                            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
+                })
+        })
+    });
+    if let Some(e) = pinned {
+        return (
+            1,
+            format!("data snapshots pinned by scripts ({})", e.snippet),
+            loc(e),
+        );
+    }
+    (0, "no data versioning found".to_string(), String::new())
+}
+
+fn training_where(q: &Question, inp: &Inputs) -> Option<Answer> {
+    let code = with_cap(inp, &["experiment_code"]);
+    let orchestrated = with_cap(inp, &["orchestrated_training_pipeline"]);
+    let ci = with_cap(inp, &["pipeline_ci", "continuous_training"]);
+    let dist = with_cap(inp, &["distributed_training", "distributed_processing"]);
+    let gpu = with_cap(inp, &["gpu_training"]);
+    if code.is_empty() && orchestrated.is_empty() {
+        return None;
+    }
+    let cloud: Vec<&Finding> = orchestrated
+        .iter()
+        .copied()
+        .filter(|f| {
+            [
+                "sagemaker-pipelines",
+                "vertex-pipelines",
+                "azure-ml-pipelines",
+                "databricks-jobs",
+            ]
+            .contains(&f.tool.as_str())
+        })
+        .collect();
+    let mut parts = Vec::new();
+    if !cloud.is_empty() {
+        parts.push(format!("cloud service: {}", tools_of(&cloud).join(", ")));
+    }
+    let local_orch: Vec<&Finding> = orchestrated
+        .iter()
+        .copied()
+        .filter(|f| !cloud.iter().any(|c| c.tool == f.tool))
+        .collect();
+    if !local_orch.is_empty() {
+        parts.push(format!(
+            "orchestrator: {}",
+            tools_of(&local_orch).join(", ")
+        ));
+    }
+    if !ci.is_empty() {
+        parts.push(format!("CI: {}", tools_of(&ci).join(", ")));
+    }
+    if parts.is_empty() {
+        parts.push("local scripts and notebooks".to_string());
+    }
+    parts.push(if dist.is_empty() {
+        "not distributed".to_string()
+    } else {
+        format!("distributed ({})", tools_of(&dist).join(", "))
+    });
+    parts.push(if gpu.is_empty() {
+        "no GPU use found".to_string()
+    } else {
+        format!("GPU ({})", tools_of(&gpu).join(", "))
+    });
+    let src = orchestrated
+        .first()
+        .or(code.first())
+        .and_then(|f| f.evidence.first())
+        .map(loc)
+        .unwrap_or_default();
+    Some(detected(q, parts.join("; "), src))
+}
+
+fn delivery_format(q: &Question, inp: &Inputs) -> Option<Answer> {
+    let packaging = with_cap(inp, &["model_packaging"]);
+    let mut formats = BTreeSet::new();
+    let mut src = String::new();
+    for f in &packaging {
+        for e in &f.evidence {
+            let s = format!("{} {} {}", f.tool, e.snippet, e.path).to_ascii_lowercase();
+            let before = formats.len();
+            for (needle, name) in [
+                ("onnx", "ONNX"),
+                ("torch.jit", "TorchScript"),
+                ("torchscript", "TorchScript"),
+                ("saved_model", "TensorFlow SavedModel"),
+                ("savedmodel", "TensorFlow SavedModel"),
+                ("mlflow", "MLflow model"),
+                ("bentoml", "Bento"),
+                ("joblib", "joblib pickle"),
+                ("pickle", "pickle"),
+                (".pkl", "pickle"),
+                ("save_pretrained", "Hugging Face format"),
+                (".mar", "TorchServe archive"),
+                ("torch.save", "PyTorch state dict"),
+                ("save_model", "library-native model file"),
+                (".keras", "Keras file"),
+                (".h5", "Keras HDF5"),
+            ] {
+                if s.contains(needle) {
+                    formats.insert(name);
+                }
+            }
+            if formats.len() > before && src.is_empty() {
+                src = loc(e);
+            }
+        }
+    }
+    if !with_cap(inp, &["containerization"]).is_empty()
+        && !with_cap(inp, &["online_serving", "deployment_manifest"]).is_empty()
+    {
+        formats.insert("container image");
+    }
+    if formats.is_empty() {
+        return None;
+    }
+    Some(detected(
+        q,
+        formats.into_iter().collect::<Vec<_>>().join(", "),
+        src,
+    ))
+}
+
+fn deployment_target(
+    q: &Question,
+    inp: &Inputs,
+    facts: &BTreeMap<Block, BTreeMap<String, Value>>,
+) -> Option<Answer> {
+    let manifests = with_cap(inp, &["deployment_manifest"]);
+    let mut targets = BTreeSet::new();
+    for f in &manifests {
+        let t = match f.tool.as_str() {
+            "kubernetes" | "helm" | "kustomize" | "kserve" | "seldon" | "argo-rollouts"
+            | "argocd" | "flux" | "istio" => "Kubernetes",
+            "serverless" | "cloud-run" => "serverless",
+            "sagemaker-endpoint" | "vertex-endpoint" | "azure-ml-endpoint" => "managed endpoint",
+            _ => "other",
+        };
+        targets.insert(format!("{t} ({})", f.tool_name));
+    }
+    if !with_cap(inp, &["batch_serving"]).is_empty() {
+        targets.insert("batch job".to_string());
+    }
+    if targets.is_empty()
+        && !with_cap(inp, &["containerization"]).is_empty()
+        && !with_cap(inp, &["online_serving"]).is_empty()
+    {
+        targets.insert("a container (target platform not declared in the repository)".to_string());
+    }
+    if targets.is_empty() {
+        return None;
+    }
+    let mut answer = targets.into_iter().collect::<Vec<_>>().join(", ");
+    let strategies: Vec<String> = fact_items(facts, Block::ModelDeployment, "release_strategies")
+        .iter()
+        .filter_map(|v| v["strategy"].as_str().map(str::to_string))
+        .collect();
+    if !strategies.is_empty() {
+        let _ = write!(answer, "; release strategy: {}", strategies.join(", "));
+    }
+    let src = manifests
+        .first()
+        .and_then(|f| f.evidence.first())
+        .map(loc)
+        .unwrap_or_default();
+    Some(detected(q, answer, src))
+}
+
+/// Language of a file, by extension, for the analysis-language answer.
+pub fn language_of(path: &str) -> Option<&'static str> {
+    let ext = path.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase())?;
+    Some(match ext.as_str() {
+        "py" | "pyw" | "pyi" => "Python",
+        "ipynb" => "Jupyter notebooks",
+        "r" | "rmd" => "R",
+        "sql" => "SQL",
+        "scala" | "sc" => "Scala",
+        "java" => "Java",
+        "kt" => "Kotlin",
+        "go" => "Go",
+        "rs" => "Rust",
+        "jl" => "Julia",
+        "js" | "mjs" | "jsx" => "JavaScript",
+        "ts" | "tsx" => "TypeScript",
+        "cpp" | "cc" | "cxx" | "hpp" | "c" | "h" | "cu" => "C/C++/CUDA",
+        "sh" | "bash" => "Shell",
+        "m" => "MATLAB",
+        _ => return None,
+    })
+}
