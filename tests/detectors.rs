@@ -24,6 +24,9 @@ struct Expect {
     capabilities: Vec<String>,
     #[serde(default)]
     silent: Vec<String>,
+    /// tool:capability pairs that must not be found (near misses of parsers).
+    #[serde(default)]
+    not_capabilities: Vec<String>,
 }
 
 fn fixtures_dir() -> PathBuf {
@@ -111,6 +114,11 @@ fn every_fixture_meets_its_expectations_and_snapshot() {
         for pair in &expect.capabilities {
             if !pairs.contains(pair) {
                 failures.push(format!("{name}: `{pair}` should be found but was not"));
+            }
+        }
+        for pair in &expect.not_capabilities {
+            if pairs.contains(pair) {
+                failures.push(format!("{name}: `{pair}` must not be found but was"));
             }
         }
         for id in &expect.silent {

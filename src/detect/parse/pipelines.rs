@@ -59,19 +59,33 @@ pub(crate) fn parse_airflow(path: &str, text: &str) -> ParseOut {
     if !text.contains("airflow") {
         return out;
     }
-    let code = python::mask(text).no_comments;
-    if !code.contains("DAG(") && !code.contains("@dag") {
+    let masked = python::mask(text);
+    let imports_airflow = python::imports(&masked.code_only)
+        .iter()
+        .any(|i| i.module == "airflow" || i.module.starts_with("airflow."));
+    if !imports_airflow || !(masked.code_only.contains("DAG(") || masked.code_only.contains("@dag"))
+    {
         return out;
     }
+    // Match on code with strings kept (ids and schedules are strings), but only where the
+    // match starts in code, not inside a string or docstring.
+    let bare = masked.code_only.as_bytes();
+    let in_code = |pos: usize| bare.get(pos).is_some_and(|b| *b != b' ');
+    let code = &masked.no_comments;
     let re = airflow_re();
-    let starts = python::line_starts(&code);
+    let starts = python::line_starts(code);
     let dag_ids: BTreeSet<String> = re
         .dag_id
-        .captures_iter(&code)
+        .captures_iter(code)
+        .filter(|c| in_code(c.get(0).map_or(0, |m| m.start())))
         .map(|c| c[1].to_string())
         .collect();
     let mut schedules = Vec::new();
-    for c in re.schedule.captures_iter(&code) {
+    for c in re
+        .schedule
+        .captures_iter(code)
+        .filter(|c| in_code(c.get(0).map_or(0, |m| m.start())))
+    {
         let m = c.get(1).expect("group 1");
         let (reads, automatic) = read_schedule(m.as_str());
         let line = python::line_of(&starts, m.start());
@@ -89,10 +103,11 @@ pub(crate) fn parse_airflow(path: &str, text: &str) -> ParseOut {
     }
     let operators: BTreeSet<String> = re
         .operator
-        .captures_iter(&code)
+        .captures_iter(&masked.code_only)
         .map(|c| c[1].to_string())
         .collect();
-    let tasks = re.operator.find_iter(&code).count() + re.task_decorator.find_iter(&code).count();
+    let tasks = re.operator.find_iter(&masked.code_only).count()
+        + re.task_decorator.find_iter(&masked.code_only).count();
     out.facts.push(Fact {
         block: Block::MlPipelines,
         key: "airflow_dags",
@@ -218,6 +233,13 @@ mod tests {
         assert_eq!(v["tasks"], 2);
         assert_eq!(out.hits.len(), 1);
         assert_eq!(out.hits[0].line, Some(4));
+    }
+
+    #[test]
+    fn docstring_dags_do_not_count() {
+        let src = "\"\"\"\nfrom airflow import DAG\nwith DAG(dag_id='x', schedule='@daily'): ...\n\"\"\"\nimport airflow_helpers\n";
+        let out = parse_airflow("train.py", src);
+        assert!(out.facts.is_empty() && out.hits.is_empty());
     }
 
     #[test]
