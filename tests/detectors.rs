@@ -77,6 +77,16 @@ fn summary(report: &Report) -> String {
             .unwrap();
         }
     }
+    for b in &report.blocks.0 {
+        for (key, value) in &b.facts {
+            if key == "dora" || key == "practice" {
+                continue;
+            }
+            for item in value.as_array().into_iter().flatten() {
+                writeln!(s, "fact | {} | {key} | {item}", b.block.id()).unwrap();
+            }
+        }
+    }
     for w in &report.warnings {
         writeln!(s, "warning | {} | {}", w.path, w.message).unwrap();
     }

@@ -210,6 +210,9 @@ pub fn detect(
     }
     for ((block, tool, capability), (confidence, evidence)) in merged {
         let name = catalog.get(tool).map_or(tool, |d| d.name.as_str());
+        // One piece of evidence per line: two signals matching the same line say the same.
+        let mut evidence: Vec<Evidence> = evidence.into_iter().collect();
+        evidence.dedup_by(|b, a| a.path == b.path && a.line == b.line && a.line.is_some());
         let total = evidence.len();
         det.findings.push(Finding {
             tool: tool.to_string(),

@@ -269,7 +269,7 @@ pub(crate) fn parse_github_actions(path: &str, text: &str) -> ParseOut {
         }
     }
     jobs.sort_by(|a, b| a.0.cmp(&b.0));
-    emit(path, text, "github-actions", &w, &jobs, &mut out);
+    emit(path, text, "github-actions", &w, &jobs, &jobs, &mut out);
     out
 }
 
@@ -278,6 +278,7 @@ fn emit(
     text: &str,
     tool: &'static str,
     w: &Workflow,
+    all_jobs: &[(String, Vec<&'static str>, String)],
     jobs: &[(String, Vec<&'static str>, String)],
     out: &mut ParseOut,
 ) {
@@ -297,7 +298,7 @@ fn emit(
             "schedules": schedules,
             "branches": w.branches,
             "path_filters": w.paths,
-            "jobs": jobs.iter().map(|(id, kinds, _)| json!({"id": id, "kinds": kinds})).collect::<Vec<_>>(),
+            "jobs": all_jobs.iter().map(|(id, kinds, _)| json!({"id": id, "kinds": kinds})).collect::<Vec<_>>(),
         }),
     });
     let train_jobs: Vec<&str> = jobs
@@ -549,7 +550,18 @@ pub(crate) fn parse_gitlab_ci(path: &str, text: &str) -> ParseOut {
             format!("training job {id} runs on pipeline schedules (cadence set in GitLab)"),
         ));
     }
-    let includes = strings(doc.get("include"));
+    // `include:` is a string, a list of strings, or a list of {local|file|project|remote|template}.
+    let mut includes = strings(doc.get("include"));
+    for item in doc
+        .get("include")
+        .and_then(Value::as_sequence)
+        .into_iter()
+        .flatten()
+    {
+        for key in ["local", "file", "remote", "template", "project"] {
+            includes.extend(strings(item.get(key)));
+        }
+    }
     if !includes.is_empty() || doc.get("include").is_some() {
         out.facts.push(Fact {
             block: Block::Foundations,
@@ -563,7 +575,7 @@ pub(crate) fn parse_gitlab_ci(path: &str, text: &str) -> ParseOut {
         .filter(|(id, _, _)| !scheduled_jobs.contains(id))
         .cloned()
         .collect();
-    emit(path, text, "gitlab-ci", &w, &push_jobs, &mut out);
+    emit(path, text, "gitlab-ci", &w, &jobs, &push_jobs, &mut out);
     out
 }
 
