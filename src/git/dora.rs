@@ -579,7 +579,10 @@ pub fn compute(
 }
 
 /// The trunk-based rule, stated in the report.
-pub const TRUNK_RULE: &str = "trunk-based when work reaches the trunk within a day: the median life of merged branches is at most 24 h, or there are no merges and commits land on the trunk directly; needs at least 10 trunk commits in the window";
+pub const TRUNK_RULE: &str = "trunk-based when work reaches the trunk within a day: fewer than 10 % of trunk commits are merges (changes land as single commits, directly or squash-merged, whose branch life git cannot show), or the median life of merged branches is at most 24 h; needs at least 10 trunk commits in the window";
+
+/// Below this share of merges among trunk commits, changes land on the trunk as single commits.
+const TRUNK_MERGE_SHARE: f64 = 0.1;
 
 /// Fewer trunk commits than this in the window give no trunk-based verdict.
 const MIN_TRUNK_SAMPLE: usize = 10;
@@ -641,7 +644,8 @@ pub fn practice(hist: &History, window: Window) -> Practice {
     let life = median(&lives);
     let trunk = if fp.len() < MIN_TRUNK_SAMPLE {
         None
-    } else if merges == 0 {
+    } else if (merges as f64) < TRUNK_MERGE_SHARE * fp.len() as f64 {
+        // Work lands on the trunk as single commits (direct or squash-merged).
         Some(true)
     } else {
         life.map(|l| l <= DAY as f64)
