@@ -261,7 +261,14 @@ impl<'d> Engine<'d> {
                 let mut last_line = 0;
                 let mut n = 0;
                 for m in matches {
-                    let line = python::line_of(&starts, m.start());
+                    // A leading `\s*` may start the match on a blank line above: count the
+                    // line from the first non-blank byte.
+                    let lead = m
+                        .as_bytes()
+                        .iter()
+                        .take_while(|b| b.is_ascii_whitespace())
+                        .count();
+                    let line = python::line_of(&starts, (m.start() + lead).min(m.end()));
                     if line == last_line {
                         continue;
                     }
