@@ -46,6 +46,8 @@ pub struct FileEntry {
     pub size: u64,
     /// The entry is a symbolic link; its target is never read.
     pub symlink: bool,
+    /// The file's real location, exact even when its name is not UTF-8 (then `path` is lossy).
+    pub fs_path: std::path::PathBuf,
 }
 
 /// The sorted result of a walk.
@@ -159,6 +161,7 @@ pub fn walk(root: &Path, excludes: &[String]) -> Result<Inventory> {
                             path: rel,
                             size: 0,
                             symlink: true,
+                            fs_path: entry.path().to_path_buf(),
                         }));
                     } else if ft.is_file() {
                         let size = entry.metadata().map_or(0, |m| m.len());
@@ -166,6 +169,7 @@ pub fn walk(root: &Path, excludes: &[String]) -> Result<Inventory> {
                             path: rel,
                             size,
                             symlink: false,
+                            fs_path: entry.path().to_path_buf(),
                         }));
                     }
                 }

@@ -68,7 +68,7 @@ pub fn scan_repo(path: &Path, catalog: &Catalog, common: &CommonArgs) -> Result<
         path: path.display().to_string(),
         ..git_out.info
     };
-    let detection = detect::detect(path, &inventory, catalog, common.max_file_size)?;
+    let detection = detect::detect(&inventory, catalog, common.max_file_size)?;
     let mut warnings = inventory.warnings;
     warnings.extend(detection.warnings);
     warnings.extend(git_out.warnings);

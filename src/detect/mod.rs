@@ -4,6 +4,7 @@
 //! findings merged per (tool, capability, block), sorted, with evidence, and the warnings met
 //! on the way. Files are scanned in parallel with rayon; results are sorted so output is stable.
 
+pub(crate) mod gate;
 pub(crate) mod manifest;
 pub mod parse;
 pub(crate) mod python;
@@ -145,17 +146,12 @@ pub struct Detection {
 pub const DEFAULT_MAX_BYTES: u64 = 4 * 1024 * 1024;
 
 /// Runs every detector over the inventory.
-pub fn detect(
-    root: &Path,
-    inventory: &Inventory,
-    catalog: &Catalog,
-    max_bytes: u64,
-) -> Result<Detection> {
+pub fn detect(inventory: &Inventory, catalog: &Catalog, max_bytes: u64) -> Result<Detection> {
     let engine = signals::Engine::new(&catalog.detectors, max_bytes)?;
     let mut results: Vec<signals::FileResult> = inventory
         .files
         .par_iter()
-        .map(|f| engine.scan_file(root, f))
+        .map(|f| engine.scan_file(f))
         .collect();
     // Requirements files reached only through `-r`/`-c` includes.
     let scanned: HashSet<&str> = inventory
@@ -173,7 +169,7 @@ pub fn detect(
         .files
         .iter()
         .filter(|f| wanted.contains(&f.path))
-        .map(|f| engine.scan_included_requirements(root, f))
+        .map(|f| engine.scan_included_requirements(f))
         .collect();
     results.extend(extra);
 

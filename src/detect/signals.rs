@@ -5,8 +5,8 @@
 //! that file. A file is read only when some signal needs its contents, and at most once.
 
 use std::collections::HashMap;
-use std::path::Path;
 
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use anyhow::Result;
 use globset::{Glob, GlobBuilder, GlobSet, GlobSetBuilder};
 
@@ -75,6 +75,14 @@ pub(crate) struct Engine<'d> {
     deps: HashMap<(Ecosystem, String), Vec<SigRef>>,
     go_prefixes: Vec<(String, SigRef)>,
     imports: HashMap<String, Vec<SigRef>>,
+    /// One automaton over every regex signal's gate literals.
+    gates: AhoCorasick,
+    /// Gate literal index -> the signals it opens.
+    gate_sigs: Vec<Vec<usize>>,
+    /// Regex signals that have a gate (the others always run).
+    gated: Vec<bool>,
+    /// Dense index of a signal: `sig_base[detector] + signal`.
+    sig_base: Vec<usize>,
     max_bytes: u64,
 }
 
@@ -86,6 +94,15 @@ impl<'d> Engine<'d> {
         let mut deps: HashMap<(Ecosystem, String), Vec<SigRef>> = HashMap::new();
         let mut go_prefixes = Vec::new();
         let mut imports: HashMap<String, Vec<SigRef>> = HashMap::new();
+        let mut gate_lits: Vec<Vec<u8>> = Vec::new();
+        let mut gate_sigs: Vec<Vec<usize>> = Vec::new();
+        let mut sig_base = Vec::with_capacity(detectors.len());
+        let mut total = 0;
+        for d in detectors {
+            sig_base.push(total);
+            total += d.signals.len();
+        }
+        let mut gated = vec![false; total];
         for (di, d) in detectors.iter().enumerate() {
             for (si, s) in d.signals.iter().enumerate() {
                 let r: SigRef = (di as u32, si as u32);
@@ -96,10 +113,18 @@ impl<'d> Engine<'d> {
                             glob_targets.push((r, GlobUse::Path));
                         }
                     }
-                    Matcher::Regex { files, .. } => {
+                    Matcher::Regex { files, pattern, .. } => {
                         for g in files {
                             gb.add(compile_glob(g)?);
                             glob_targets.push((r, GlobUse::Regex));
+                        }
+                        if let Some(lits) = super::gate::literals(pattern.as_str()) {
+                            let dense = sig_base[di] + si;
+                            gated[dense] = true;
+                            for l in lits {
+                                gate_lits.push(l);
+                                gate_sigs.push(vec![dense]);
+                            }
                         }
                     }
                     Matcher::Dependency {
@@ -134,7 +159,17 @@ impl<'d> Engine<'d> {
                 glob_targets.push(((u32::MAX, u32::MAX), GlobUse::Parser(pi)));
             }
         }
+        // A full DFA: built once per run (a few ms), then one table lookup per byte.
+        let gates = AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::Standard)
+            .kind(Some(AhoCorasickKind::DFA))
+            .build(&gate_lits)?;
         Ok(Engine {
+            gates,
+            gate_sigs,
+            gated,
+            sig_base,
             detectors,
             globs: gb.build()?,
             glob_targets,
@@ -145,12 +180,35 @@ impl<'d> Engine<'d> {
         })
     }
 
+    /// Which of `targets` can match `hay`: one pass of the gate automaton over the file.
+    fn open_gates(&self, targets: &[SigRef], hay: &[u8]) -> impl Fn(SigRef) -> bool + '_ {
+        let dense = |r: SigRef| self.sig_base[r.0 as usize] + r.1 as usize;
+        let mut open = vec![false; self.gated.len()];
+        let mut any_gated = false;
+        for &r in targets {
+            let i = dense(r);
+            if self.gated[i] {
+                any_gated = true;
+            } else {
+                open[i] = true;
+            }
+        }
+        if any_gated {
+            for m in self.gates.find_overlapping_iter(hay) {
+                for &i in &self.gate_sigs[m.pattern().as_usize()] {
+                    open[i] = true;
+                }
+            }
+        }
+        move |r| open[dense(r)]
+    }
+
     fn matcher(&self, r: SigRef) -> &Matcher {
         &self.detectors[r.0 as usize].signals[r.1 as usize].matcher
     }
 
     /// Scans one file of the inventory.
-    pub(crate) fn scan_file(&self, root: &Path, entry: &FileEntry) -> FileResult {
+    pub(crate) fn scan_file(&self, entry: &FileEntry) -> FileResult {
         let mut res = FileResult::default();
         let mut regex_targets: Vec<SigRef> = Vec::new();
         let mut parsers: Vec<usize> = Vec::new();
@@ -195,7 +253,7 @@ impl<'d> Engine<'d> {
             ));
             return res;
         }
-        let Some(raw) = read_text(root, entry, &mut res.warnings) else {
+        let Some(raw) = read_text(entry, &mut res.warnings) else {
             return res;
         };
         res.read = true;
@@ -228,8 +286,9 @@ impl<'d> Engine<'d> {
             (None, Some(c)) => c,
             (None, None) => source,
         };
-        let starts = python::line_starts(searchable);
-        let source_lines: Vec<&str> = source.lines().collect();
+        // Line tables are built only when some signal produces evidence.
+        let starts = std::cell::OnceCell::new();
+        let source_lines = std::cell::OnceCell::new();
         let raw_line = |virtual_line: u32| -> u32 {
             match &nb {
                 Some(n) => n
@@ -243,13 +302,31 @@ impl<'d> Engine<'d> {
         let evidence = |line: u32| Evidence {
             path: entry.path.clone(),
             line: Some(raw_line(line)),
-            snippet: snippet(source_lines.get(line as usize - 1).copied().unwrap_or("")),
+            snippet: snippet(
+                source_lines
+                    .get_or_init(|| source.lines().collect::<Vec<&str>>())
+                    .get(line as usize - 1)
+                    .copied()
+                    .unwrap_or(""),
+            ),
         };
 
         if !regex_targets.is_empty() {
             let hay = searchable.as_bytes();
+            let open = self.open_gates(&regex_targets, hay);
             for r in regex_targets {
                 let Matcher::Regex { pattern, also, .. } = self.matcher(r) else {
+                    continue;
+                };
+                if !open(r) {
+                    continue;
+                }
+                let (Some(pattern), Some(also)) = (
+                    pattern.regex(),
+                    also.iter()
+                        .map(super::spec::LazyRegex::regex)
+                        .collect::<Option<Vec<_>>>(),
+                ) else {
                     continue;
                 };
                 // The first match runs the pattern's literal prefilter over the file; `also`
@@ -268,7 +345,10 @@ impl<'d> Engine<'d> {
                         .iter()
                         .take_while(|b| b.is_ascii_whitespace())
                         .count();
-                    let line = python::line_of(&starts, (m.start() + lead).min(m.end()));
+                    let line = python::line_of(
+                        starts.get_or_init(|| python::line_starts(searchable)),
+                        (m.start() + lead).min(m.end()),
+                    );
                     if line == last_line {
                         continue;
                     }
@@ -383,12 +463,12 @@ impl<'d> Engine<'d> {
     }
 
     /// Scans a file named by a `-r` include as a requirements file, whatever its name.
-    pub(crate) fn scan_included_requirements(&self, root: &Path, entry: &FileEntry) -> FileResult {
+    pub(crate) fn scan_included_requirements(&self, entry: &FileEntry) -> FileResult {
         let mut res = FileResult::default();
         if entry.symlink || entry.size > self.max_bytes {
             return res;
         }
-        if let Some(raw) = read_text(root, entry, &mut res.warnings) {
+        if let Some(raw) = read_text(entry, &mut res.warnings) {
             res.read = true;
             self.scan_manifest(ManifestKind::Requirements, entry, &raw, &mut res);
         }
@@ -420,8 +500,8 @@ fn join_relative(dir: &str, rel: &str) -> Option<String> {
 
 /// Reads a file as text. Binary files (a NUL byte early on) and unreadable files become
 /// warnings; invalid UTF-8 is decoded lossily with a warning.
-fn read_text(root: &Path, entry: &FileEntry, warnings: &mut Vec<Warning>) -> Option<String> {
-    let full = root.join(&entry.path);
+fn read_text(entry: &FileEntry, warnings: &mut Vec<Warning>) -> Option<String> {
+    let full = &entry.fs_path;
     let bytes = match std::fs::read(&full) {
         Ok(b) => b,
         Err(e) => {

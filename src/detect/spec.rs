@@ -132,9 +132,62 @@ pub enum Matcher {
     /// A line of a file matching `files` matches `pattern`, and the file matches every `also`.
     Regex {
         files: Vec<String>,
-        pattern: Regex,
-        also: Vec<Regex>,
+        pattern: LazyRegex,
+        also: Vec<LazyRegex>,
     },
+}
+
+/// A signal pattern, syntax-checked at load and compiled on first use: most patterns of a
+/// catalogue never meet a file that could match them, and compiling hundreds of automata up
+/// front would cost more than a whole scan.
+#[derive(Debug)]
+pub struct LazyRegex {
+    source: String,
+    compiled: std::sync::OnceLock<Option<Regex>>,
+}
+
+impl Clone for LazyRegex {
+    fn clone(&self) -> Self {
+        LazyRegex {
+            source: self.source.clone(),
+            compiled: self.compiled.clone(),
+        }
+    }
+}
+
+impl LazyRegex {
+    /// Checks the syntax now; `eager` also compiles (user files, `detectors check`).
+    fn new(source: &str, eager: bool) -> Result<LazyRegex> {
+        regex_syntax::ParserBuilder::new()
+            .unicode(false)
+            .utf8(false)
+            .multi_line(true)
+            .build()
+            .parse(source)
+            .map_err(|e| anyhow!("{e}"))?;
+        let lazy = LazyRegex {
+            source: source.to_string(),
+            compiled: std::sync::OnceLock::new(),
+        };
+        if eager {
+            let re = compile_regex(source)?;
+            let _ = lazy.compiled.set(Some(re));
+        }
+        Ok(lazy)
+    }
+
+    /// The pattern as written.
+    pub fn as_str(&self) -> &str {
+        &self.source
+    }
+
+    /// The compiled automaton; `None` if it exceeds the size limit (the signal never fires;
+    /// the registry tests compile every built-in pattern, so this is for user files only).
+    pub fn regex(&self) -> Option<&Regex> {
+        self.compiled
+            .get_or_init(|| compile_regex(&self.source).ok())
+            .as_ref()
+    }
 }
 
 impl Matcher {
@@ -240,7 +293,11 @@ fn forbid(present: bool, field: &str, kind: &str) -> Result<()> {
     Ok(())
 }
 
-fn validate_signal(raw: RawSignal, caps: &BTreeMap<String, Capability>) -> Result<Signal> {
+fn validate_signal(
+    raw: RawSignal,
+    caps: &BTreeMap<String, Capability>,
+    eager: bool,
+) -> Result<Signal> {
     let Some(cap) = caps.get(&raw.capability) else {
         bail!(
             "unknown capability `{}` (see detectors/capabilities.toml)",
@@ -308,13 +365,16 @@ fn validate_signal(raw: RawSignal, caps: &BTreeMap<String, Capability>) -> Resul
                 check_glob(g)?;
             }
             let pattern_text = required(raw.pattern, "pattern", t)?;
-            let pattern = compile_regex(&pattern_text)
+            let pattern = LazyRegex::new(&pattern_text, eager)
                 .with_context(|| format!("`pattern` does not compile: {pattern_text}"))?;
             let also = raw
                 .also
                 .unwrap_or_default()
                 .iter()
-                .map(|p| compile_regex(p).with_context(|| format!("`also` does not compile: {p}")))
+                .map(|p| {
+                    LazyRegex::new(p, eager)
+                        .with_context(|| format!("`also` does not compile: {p}"))
+                })
                 .collect::<Result<Vec<_>>>()?;
             Matcher::Regex {
                 files,
@@ -370,7 +430,10 @@ pub fn parse_detector(
         .signals
         .into_iter()
         .enumerate()
-        .map(|(i, s)| validate_signal(s, caps).with_context(|| format!("signal {}", i + 1)))
+        .map(|(i, s)| {
+            validate_signal(s, caps, source != "built-in")
+                .with_context(|| format!("signal {}", i + 1))
+        })
         .collect::<Result<Vec<_>>>()?;
     Ok(Detector {
         id: raw.id,
