@@ -502,7 +502,7 @@ fn join_relative(dir: &str, rel: &str) -> Option<String> {
 /// warnings; invalid UTF-8 is decoded lossily with a warning.
 fn read_text(entry: &FileEntry, warnings: &mut Vec<Warning>) -> Option<String> {
     let full = &entry.fs_path;
-    let bytes = match std::fs::read(&full) {
+    let bytes = match std::fs::read(full) {
         Ok(b) => b,
         Err(e) => {
             warnings.push(Warning::new(
