@@ -276,7 +276,10 @@ impl<'d> Engine<'d> {
         } else {
             None
         };
-        let commentless = if masked.is_none() {
+        let is_md = lower.ends_with(".md") || lower.ends_with(".markdown");
+        let commentless = if is_md {
+            text::mask_markdown_code(source)
+        } else if masked.is_none() {
             text::mask_comment_lines(source, text::style_of(&entry.path))
         } else {
             None

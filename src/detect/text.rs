@@ -46,6 +46,48 @@ pub(crate) fn style_of(path: &str) -> CommentStyle {
     }
 }
 
+/// Blanks fenced code blocks of Markdown (keeping newlines): an install command or a CLI
+/// example in a README is not a statement of what the project does.
+pub(crate) fn mask_markdown_code(text: &str) -> Option<String> {
+    if !text.contains("```") && !text.contains("~~~") {
+        return None;
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut fence: Option<&str> = None;
+    for line in text.split_inclusive('\n') {
+        let t = line.trim_start();
+        let marker = if t.starts_with("```") {
+            Some("```")
+        } else if t.starts_with("~~~") {
+            Some("~~~")
+        } else {
+            None
+        };
+        let blank = match (fence, marker) {
+            (None, Some(m)) => {
+                fence = Some(m);
+                true
+            }
+            (Some(f), Some(m)) if f == m => {
+                fence = None;
+                true
+            }
+            (Some(_), _) => true,
+            (None, None) => false,
+        };
+        if blank {
+            let body = line.trim_end_matches('\n');
+            out.extend(std::iter::repeat_n(' ', body.len()));
+            if body.len() < line.len() {
+                out.push('\n');
+            }
+        } else {
+            out.push_str(line);
+        }
+    }
+    Some(out)
+}
+
 /// Blanks full-line comments (keeping the newline) for the given style.
 pub(crate) fn mask_comment_lines(text: &str, style: CommentStyle) -> Option<String> {
     if style == CommentStyle::None {
@@ -88,6 +130,15 @@ mod tests {
         assert_eq!(m.len(), t.len());
         assert!(!m.contains("mlflow"));
         assert!(m.contains("'x # y'"));
+    }
+
+    #[test]
+    fn masks_markdown_code_fences() {
+        let t = "# Churn\nPredicts churn.\n```bash\npip install mlflow\n```\nDone.\n";
+        let m = mask_markdown_code(t).unwrap();
+        assert_eq!(m.len(), t.len());
+        assert!(m.contains("Predicts churn.") && m.contains("Done."));
+        assert!(!m.contains("mlflow"));
     }
 
     #[test]

@@ -12,6 +12,7 @@ pub(crate) mod docker;
 pub(crate) mod dvc;
 pub(crate) mod k8s;
 pub(crate) mod pipelines;
+pub(crate) mod readme;
 pub(crate) mod stores;
 
 use serde::Serialize;
@@ -155,6 +156,19 @@ pub(crate) static PARSERS: &[Parser] = &[
         name: "terraform",
         globs: &["*.tf"],
         parse: stores::parse_terraform,
+    },
+    Parser {
+        name: "readme",
+        globs: &[
+            "README.md",
+            "README.rst",
+            "README.txt",
+            "README",
+            "readme.md",
+            "Readme.md",
+            "README.markdown",
+        ],
+        parse: readme::parse_readme,
     },
     Parser {
         name: "gitlab-ci",

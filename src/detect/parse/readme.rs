@@ -1,0 +1,140 @@
+//! The repository's README: its title and opening summary (the canvas's value proposition
+//! starts there) and whether its opening prose states what the model is for. Only the root
+//! README is read, and only its opening prose: code blocks, badges, HTML and later sections
+//! (install steps, "drift detected through monitoring" in a how-to) say nothing about purpose.
+
+use std::sync::OnceLock;
+
+use regex::Regex;
+use serde_json::json;
+
+use super::{Fact, ParseOut, ParsedHit};
+use crate::canvas::Block;
+use crate::detect::redact::snippet;
+use crate::detect::spec::Confidence;
+
+/// Prose lines of the opening read for a purpose statement.
+const OPENING_LINES: usize = 25;
+
+fn statement() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        Regex::new(r"(?i)\b(predict|classif|forecast|detect|recommend|estimat|identif|segment|scor|rank|flag|translat|summari[sz]|generat|transcrib|recogni[sz])[a-z]*\b[^.]{0,120}?\b(churn|fraud|demand|risk|prices?|sales|patients?|transactions?|customers?|users?|products?|reviews?|sentiment|defects?|anomal[a-z]*|loans?|claims?|credit|spam|tickets?|leads?|images?|texts?|documents?|speech|objects?|faces?|diseases?|failures?|outcomes?|labels?|categor[a-z]*|intent|toxicity|emails?|messages?|tags?|topics?|subscribers?|accounts?|clients?|orders?|members?|cancel[a-z]*|employees?|visitors?|events?)\b")
+            .expect("valid statement pattern")
+    })
+}
+
+fn is_prose(line: &str) -> bool {
+    let t = line.trim();
+    !(t.is_empty()
+        || t.starts_with('#')
+        || t.starts_with('<')
+        || t.starts_with("[![")
+        || t.starts_with("![")
+        || t.starts_with('|')
+        || t.starts_with("---")
+        || t.starts_with("===")
+        || t.starts_with(".. ")
+        || t.starts_with(":")
+        || t.starts_with("    "))
+}
+
+/// Parses a root README.
+pub(crate) fn parse_readme(path: &str, text: &str) -> ParseOut {
+    let mut out = ParseOut::default();
+    if path.contains('/') {
+        return out;
+    }
+    let mut title = None;
+    let mut prose: Vec<(u32, &str)> = Vec::new();
+    let mut fenced = false;
+    let lines: Vec<&str> = text.lines().collect();
+    for (i, raw) in lines.iter().enumerate() {
+        let t = raw.trim();
+        if t.starts_with("```") || t.starts_with("~~~") {
+            fenced = !fenced;
+            continue;
+        }
+        if fenced {
+            continue;
+        }
+        if title.is_none() {
+            if let Some(h) = t.strip_prefix("# ") {
+                title = Some(h.trim().to_string());
+                continue;
+            }
+            // reStructuredText / setext titles: a line underlined by === or ---.
+            if let Some(next) = lines.get(i + 1) {
+                let n = next.trim();
+                if !t.is_empty() && n.len() >= 3 && n.chars().all(|c| c == '=' || c == '-') {
+                    title = Some(t.to_string());
+                    continue;
+                }
+            }
+        }
+        if is_prose(raw) && prose.len() < OPENING_LINES {
+            prose.push(((i + 1) as u32, t));
+        }
+    }
+    // The summary: the first paragraph of prose.
+    let mut summary = String::new();
+    let mut last = 0;
+    for (line, t) in &prose {
+        if !summary.is_empty() && *line != last + 1 {
+            break;
+        }
+        if !summary.is_empty() {
+            summary.push(' ');
+        }
+        summary.push_str(t);
+        last = *line;
+        if summary.len() > 400 {
+            break;
+        }
+    }
+    out.facts.push(Fact {
+        block: Block::ValueProposition,
+        key: "readme",
+        value: json!({"path": path, "title": title, "summary": snippet(&summary)}),
+    });
+    if let Some((line, t)) = prose.iter().find(|(_, t)| statement().is_match(t)) {
+        out.hits.push(ParsedHit {
+            tool: "readme-problem-statement",
+            capability: "problem_statement",
+            block: Block::ValueProposition,
+            confidence: Confidence::High,
+            line: Some(*line),
+            snippet: snippet(t),
+        });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn opening_statement_counts_later_prose_does_not() {
+        let r = "# Churn model\n[![ci](x)](y)\n\nPredicts which subscribers will cancel in the next 30 days.\n\n## Install\n```\npip install churn\n```\n";
+        let out = parse_readme("README.md", r);
+        assert_eq!(out.hits[0].line, Some(4));
+        assert_eq!(out.facts[0].value["title"], "Churn model");
+        assert!(out.facts[0].value["summary"]
+            .as_str()
+            .unwrap()
+            .starts_with("Predicts"));
+        let later = format!(
+            "# Tool\n\nA CLI.\n{}\nWe detect drift in users via monitoring.\n",
+            "\nMore text.\n".repeat(30)
+        );
+        assert!(parse_readme("README.md", &later).hits.is_empty());
+    }
+
+    #[test]
+    fn only_the_root_readme() {
+        let r = "# X\n\nClassifies support tickets by intent.\n";
+        assert!(parse_readme("vendor/lib/README.md", r).facts.is_empty());
+        assert_eq!(parse_readme("README.md", r).hits.len(), 1);
+    }
+}
