@@ -35,7 +35,7 @@ fn is_prose(line: &str) -> bool {
         || t.starts_with("---")
         || t.starts_with("===")
         || t.starts_with(".. ")
-        || t.starts_with(":")
+        || t.starts_with(':')
         || t.starts_with("    "))
 }
 
