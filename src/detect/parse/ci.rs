@@ -199,15 +199,10 @@ fn gha_triggers(on: &Value) -> Workflow {
     w
 }
 
-fn on_main(w: &Workflow) -> bool {
+/// The workflow runs by itself on pushes (to any branch: a push to `develop` that deploys to
+/// a dev environment is still automated deployment).
+fn on_push(w: &Workflow) -> bool {
     w.push
-        && (w.branches.is_empty()
-            || w.branches.iter().any(|b| {
-                matches!(
-                    b.as_str(),
-                    "main" | "master" | "trunk" | "prod" | "production" | "release"
-                )
-            }))
 }
 
 fn hit(
@@ -374,18 +369,20 @@ fn emit(
         ));
     }
     for (id, kinds, _) in jobs.iter().filter(|(_, k, _)| k.contains(&"deploy")) {
-        let automatic = on_main(w) || w.tags || w.release;
+        let automatic = on_push(w) || w.tags || w.release;
         let line = find_line(text, &format!("{id}:"));
         let when = if w.tags {
-            "on tags"
+            "on tags".to_string()
         } else if w.release {
-            "on releases"
+            "on releases".to_string()
+        } else if automatic && !w.branches.is_empty() {
+            format!("on pushes to {}", w.branches.join(", "))
         } else if automatic {
-            "on pushes to the main branch"
+            "on every push".to_string()
         } else if w.manual {
-            "manually"
+            "manually".to_string()
         } else {
-            "on other triggers"
+            "on other triggers".to_string()
         };
         out.facts.push(Fact {
             block: Block::ModelDeployment,
