@@ -114,7 +114,18 @@ pub(crate) fn run_dora(args: &ScanArgs, out: &mut dyn Write) -> Result<ExitStatu
     let path = &args.path;
     std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
     let settings = settings(path, &args.common)?;
-    let g = git::analyse(path, &settings.git);
+    let g = if args.common.no_git {
+        git::GitOutcome {
+            warnings: vec![crate::report::Warning::new(
+                ".",
+                crate::report::WarningKind::Git,
+                "history not read (--no-git)",
+            )],
+            ..git::GitOutcome::default()
+        }
+    } else {
+        git::analyse(path, &settings.git)
+    };
     super::write_output(args.common.output.as_deref(), out, |w| {
         match args.common.format {
             Format::Json => {

@@ -15,7 +15,7 @@ use super::{cron, find_line, Fact, ParseOut, ParsedHit};
 use crate::canvas::Block;
 use crate::detect::redact::snippet;
 use crate::detect::spec::Confidence;
-use crate::yaml::{self, Value};
+use crate::yaml::Value;
 
 /// Job kinds, in report order.
 const KINDS: [&str; 8] = [
@@ -226,12 +226,8 @@ fn hit(
 /// Parses a GitHub Actions workflow.
 pub(crate) fn parse_github_actions(path: &str, text: &str) -> ParseOut {
     let mut out = ParseOut::default();
-    let doc = match yaml::parse(text) {
-        Ok(d) => d,
-        Err(e) => {
-            out.warnings.push(e);
-            return out;
-        }
+    let Some(doc) = super::yaml_or_warn(text, &mut out) else {
+        return out;
     };
     // YAML 1.1 readers turn `on` into `true`; accept both spellings.
     let on = doc
@@ -424,12 +420,8 @@ fn gitlab_reserved(key: &str) -> bool {
 /// pulls in the steps of templates defined in the same file; `include:` is listed, not followed.
 pub(crate) fn parse_gitlab_ci(path: &str, text: &str) -> ParseOut {
     let mut out = ParseOut::default();
-    let mut doc = match yaml::parse(text) {
-        Ok(d) => d,
-        Err(e) => {
-            out.warnings.push(e);
-            return out;
-        }
+    let Some(mut doc) = super::yaml_or_warn(text, &mut out) else {
+        return out;
     };
     if let Err(e) = doc.apply_merge() {
         out.warnings.push(format!("YAML merge keys: {e}"));

@@ -12,7 +12,7 @@ use super::{Fact, ParseOut, ParsedHit};
 use crate::canvas::Block;
 use crate::detect::redact::snippet;
 use crate::detect::spec::Confidence;
-use crate::yaml::{self, Value};
+use crate::yaml::Value;
 
 fn server_regex() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
@@ -159,12 +159,8 @@ pub(crate) fn parse_dockerfile(path: &str, text: &str) -> ParseOut {
 /// Parses a compose file: services, images, GPU reservations, ports, commands.
 pub(crate) fn parse_compose(path: &str, text: &str) -> ParseOut {
     let mut out = ParseOut::default();
-    let doc = match yaml::parse(text) {
-        Ok(d) => d,
-        Err(e) => {
-            out.warnings.push(e);
-            return out;
-        }
+    let Some(doc) = super::yaml_or_warn(text, &mut out) else {
+        return out;
     };
     let Some(services) = doc.get("services").and_then(Value::as_mapping) else {
         return out;

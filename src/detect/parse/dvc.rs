@@ -29,12 +29,8 @@ fn names(v: Option<&Value>) -> Vec<String> {
 /// Parses `dvc.yaml`.
 pub(crate) fn parse_dvc_yaml(path: &str, text: &str) -> ParseOut {
     let mut out = ParseOut::default();
-    let doc = match yaml::parse(text) {
-        Ok(d) => d,
-        Err(e) => {
-            out.warnings.push(e);
-            return out;
-        }
+    let Some(doc) = super::yaml_or_warn(text, &mut out) else {
+        return out;
     };
     let mut stages = Vec::new();
     if let Some(m) = doc.get("stages").and_then(Value::as_mapping) {
@@ -175,12 +171,8 @@ pub(crate) fn parse_dvc_config(path: &str, text: &str) -> ParseOut {
 /// Parses a `*.dvc` file: which data it tracks.
 pub(crate) fn parse_dvc_file(path: &str, text: &str) -> ParseOut {
     let mut out = ParseOut::default();
-    let doc = match yaml::parse(text) {
-        Ok(d) => d,
-        Err(e) => {
-            out.warnings.push(e);
-            return out;
-        }
+    let Some(doc) = super::yaml_or_warn(text, &mut out) else {
+        return out;
     };
     let outs: Vec<String> = doc
         .get("outs")

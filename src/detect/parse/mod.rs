@@ -177,6 +177,17 @@ pub(crate) static PARSERS: &[Parser] = &[
     },
 ];
 
+/// Parses YAML, or records why not in `out` and returns `None`.
+pub(crate) fn yaml_or_warn(text: &str, out: &mut ParseOut) -> Option<crate::yaml::Value> {
+    match crate::yaml::parse(text) {
+        Ok(v) => Some(v),
+        Err(e) => {
+            out.warnings.push(e);
+            None
+        }
+    }
+}
+
 /// 1-based line of the first line containing `needle` (after `from_line`), if any.
 pub(crate) fn find_line(text: &str, needle: &str) -> Option<u32> {
     text.lines()

@@ -125,12 +125,8 @@ pub(crate) fn parse_airflow(path: &str, text: &str) -> ParseOut {
 /// Parses `prefect.yaml`: deployments and their schedules.
 pub(crate) fn parse_prefect_yaml(path: &str, text: &str) -> ParseOut {
     let mut out = ParseOut::default();
-    let doc = match yaml::parse(text) {
-        Ok(d) => d,
-        Err(e) => {
-            out.warnings.push(e);
-            return out;
-        }
+    let Some(doc) = super::yaml_or_warn(text, &mut out) else {
+        return out;
     };
     let mut deps = Vec::new();
     for d in doc

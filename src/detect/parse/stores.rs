@@ -13,7 +13,7 @@ use super::{Fact, ParseOut};
 use crate::canvas::Block;
 use crate::detect::python;
 use crate::detect::redact::redact;
-use crate::yaml::{self, Value};
+use crate::yaml::Value;
 
 fn store_type(v: Option<&Value>) -> Option<String> {
     match v? {
@@ -26,12 +26,8 @@ fn store_type(v: Option<&Value>) -> Option<String> {
 /// Parses Feast's `feature_store.yaml`.
 pub(crate) fn parse_feast_config(path: &str, text: &str) -> ParseOut {
     let mut out = ParseOut::default();
-    let doc = match yaml::parse(text) {
-        Ok(d) => d,
-        Err(e) => {
-            out.warnings.push(e);
-            return out;
-        }
+    let Some(doc) = super::yaml_or_warn(text, &mut out) else {
+        return out;
     };
     let registry = match doc.get("registry") {
         Some(Value::String(s)) => Some(redact(s)),
@@ -107,12 +103,8 @@ pub(crate) fn parse_feast_repo(path: &str, text: &str) -> ParseOut {
 /// Parses an MLflow `MLproject` file.
 pub(crate) fn parse_mlproject(path: &str, text: &str) -> ParseOut {
     let mut out = ParseOut::default();
-    let doc = match yaml::parse(text) {
-        Ok(d) => d,
-        Err(e) => {
-            out.warnings.push(e);
-            return out;
-        }
+    let Some(doc) = super::yaml_or_warn(text, &mut out) else {
+        return out;
     };
     let entry_points: Vec<_> = doc
         .get("entry_points")
