@@ -144,6 +144,24 @@ fn every_fixture_meets_its_expectations_and_snapshot() {
 }
 
 #[test]
+fn every_fixture_snapshot_has_its_fixture() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots");
+    let names: BTreeSet<String> = fixture_names().into_iter().collect();
+    for e in std::fs::read_dir(dir).unwrap().filter_map(Result::ok) {
+        let file = e.file_name().to_string_lossy().into_owned();
+        if let Some(name) = file
+            .strip_prefix("fixture@")
+            .and_then(|f| f.strip_suffix(".snap"))
+        {
+            assert!(
+                names.contains(name),
+                "snapshot {file} has no fixtures/{name}/"
+            );
+        }
+    }
+}
+
+#[test]
 fn catalog_loads_with_unique_ids_and_enough_detectors() {
     let catalog = Catalog::load(&[]).unwrap();
     assert!(

@@ -27,6 +27,12 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
 }
 
 /// Formats seconds since the epoch as `YYYY-MM-DDTHH:MM:SSZ`.
+///
+/// ```
+/// use mlops_canvas::git::time::{format_utc, parse_utc};
+/// assert_eq!(format_utc(1_709_209_800), "2024-02-29T12:30:00Z");
+/// assert_eq!(parse_utc("2024-02-29T12:30:00Z"), Some(1_709_209_800));
+/// ```
 pub fn format_utc(secs: i64) -> String {
     let days = secs.div_euclid(86_400);
     let rem = secs.rem_euclid(86_400);
