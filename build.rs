@@ -45,7 +45,11 @@ fn main() {
 
     let mut out = String::from("/// (file name relative to `detectors/`, contents), sorted.\n");
     out.push_str("pub(crate) static EMBEDDED_DETECTORS: &[(&str, &str)] = &[\n");
-    for path in toml_files(&detectors) {
+    // capabilities.toml is the capability catalogue, embedded on its own by src/detect.
+    for path in toml_files(&detectors)
+        .into_iter()
+        .filter(|p| !p.ends_with("capabilities.toml"))
+    {
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
         println!("cargo:rerun-if-changed={}", path.display());
         writeln!(

@@ -70,9 +70,6 @@ impl Catalog {
         let capabilities = spec::parse_capabilities(CAPABILITIES)?;
         let mut detectors = Vec::new();
         for (name, text) in EMBEDDED_DETECTORS {
-            if *name == "capabilities.toml" {
-                continue;
-            }
             let d = spec::parse_detector(name, text, "built-in", &capabilities)
                 .with_context(|| format!("built-in detector detectors/{name}"))?;
             detectors.push(d);
@@ -181,7 +178,7 @@ pub fn detect(inventory: &Inventory, catalog: &Catalog, max_bytes: u64) -> Resul
         det.warnings.extend(r.warnings);
         det.facts.extend(r.facts);
         for (path, h) in r.parsed {
-            let Some(d) = catalog.detectors.iter().find(|d| d.id == h.tool) else {
+            let Some(d) = catalog.get(h.tool) else {
                 continue;
             };
             let e = merged

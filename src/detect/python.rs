@@ -240,14 +240,12 @@ pub(crate) fn notebook_code(raw: &str) -> Result<NotebookCode, String> {
 /// Byte offsets at which each line starts.
 pub(crate) fn line_starts(text: &str) -> Vec<usize> {
     let mut starts = vec![0];
-    starts.extend(memchr_newlines(text.as_bytes()).map(|i| i + 1));
+    starts.extend(
+        text.bytes()
+            .enumerate()
+            .filter_map(|(i, c)| (c == b'\n').then_some(i + 1)),
+    );
     starts
-}
-
-fn memchr_newlines(b: &[u8]) -> impl Iterator<Item = usize> + '_ {
-    b.iter()
-        .enumerate()
-        .filter_map(|(i, &c)| (c == b'\n').then_some(i))
 }
 
 /// 1-based line of a byte offset, given `line_starts`.

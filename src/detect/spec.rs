@@ -190,18 +190,6 @@ impl LazyRegex {
     }
 }
 
-impl Matcher {
-    /// The signal type as written in detector files.
-    pub fn type_name(&self) -> &'static str {
-        match self {
-            Matcher::Path { .. } => "path",
-            Matcher::Dependency { .. } => "dependency",
-            Matcher::Import { .. } => "import",
-            Matcher::Regex { .. } => "regex",
-        }
-    }
-}
-
 /// One validated signal of a detector.
 #[derive(Debug, Clone)]
 pub struct Signal {

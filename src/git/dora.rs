@@ -144,12 +144,12 @@ pub fn deployments(hist: &History, rule: &DeployRule) -> (Vec<Deployment>, Strin
 
 /// For each deployment in order, the commits it ships: reachable from it and from no earlier
 /// deployment. Works for any order because the union of ancestor sets is closed under ancestry.
-pub fn shipped_commits(hist: &History, deps: &[Deployment]) -> Vec<Vec<usize>> {
+pub fn shipped_commits(hist: &History, tips: &[usize]) -> Vec<Vec<usize>> {
     let mut seen = vec![false; hist.commits.len()];
-    let mut out = Vec::with_capacity(deps.len());
-    for d in deps {
+    let mut out = Vec::with_capacity(tips.len());
+    for &tip in tips {
         let mut shipped = Vec::new();
-        let mut stack = vec![d.commit_index];
+        let mut stack = vec![tip];
         while let Some(i) = stack.pop() {
             if seen[i] {
                 continue;
@@ -402,7 +402,8 @@ pub fn compute(
     let window = Window { since, until };
     let in_window = |t: i64| window.since <= t && t <= window.until;
     let days = (window.until - window.since) as f64 / DAY as f64;
-    let shipped = shipped_commits(hist, &deps);
+    let tips: Vec<usize> = deps.iter().map(|d| d.commit_index).collect();
+    let shipped = shipped_commits(hist, &tips);
     // Which deployment ships each commit.
     let mut shipped_by = vec![usize::MAX; hist.commits.len()];
     for (di, commits) in shipped.iter().enumerate() {
@@ -589,49 +590,31 @@ const MIN_TRUNK_SAMPLE: usize = 10;
 
 /// Merge share, branch life and contributors for the first-parent line in the window.
 pub fn practice(hist: &History, window: Window) -> Practice {
-    let chain = hist.first_parent_chain();
-    let mut fp: Vec<usize> = chain
-        .into_iter()
-        .filter(|&i| {
-            let t = hist.commits[i].committer_time;
-            window.since <= t && t <= window.until
-        })
-        .collect();
-    // Oldest first, so each merge's branch is what it adds beyond the trunk so far.
-    fp.reverse();
-    let all_fp = {
-        let mut v = hist.first_parent_chain();
-        v.reverse();
-        v
+    // The whole trunk, oldest first: each commit introduces itself and, for a merge, the
+    // branch commits not already on the trunk.
+    let mut trunk = hist.first_parent_chain();
+    trunk.reverse();
+    let introduced = shipped_commits(hist, &trunk);
+    let in_window = |i: usize| {
+        let t = hist.commits[i].committer_time;
+        window.since <= t && t <= window.until
     };
-    // Commits introduced by each first-parent commit (itself plus merged branch commits).
-    let deps: Vec<Deployment> = all_fp
-        .iter()
-        .map(|&i| Deployment {
-            name: String::new(),
-            commit: String::new(),
-            time: String::new(),
-            time_secs: 0,
-            commit_index: i,
-        })
-        .collect();
-    let introduced = shipped_commits(hist, &deps);
-    let position: BTreeMap<usize, usize> =
-        all_fp.iter().enumerate().map(|(p, &i)| (i, p)).collect();
+    let fp = trunk.iter().filter(|&&i| in_window(i)).count();
     let mut merges = 0;
     let mut lives: Vec<i64> = Vec::new();
-    for &i in &fp {
+    for (&i, added) in trunk.iter().zip(&introduced) {
         let c = &hist.commits[i];
-        if c.parent_count >= 2 {
-            merges += 1;
-            let branch: Vec<usize> = introduced[position[&i]]
-                .iter()
-                .copied()
-                .filter(|&b| b != i)
-                .collect();
-            if let Some(first) = branch.iter().map(|&b| hist.commits[b].author_time).min() {
-                lives.push((c.committer_time - first).max(0));
-            }
+        if !in_window(i) || c.parent_count < 2 {
+            continue;
+        }
+        merges += 1;
+        let first = added
+            .iter()
+            .filter(|&&b| b != i)
+            .map(|&b| hist.commits[b].author_time)
+            .min();
+        if let Some(first) = first {
+            lives.push((c.committer_time - first).max(0));
         }
     }
     lives.sort_unstable();
@@ -642,18 +625,18 @@ pub fn practice(hist: &History, window: Window) -> Practice {
         .map(|c| c.author_email.as_str())
         .collect();
     let life = median(&lives);
-    let trunk = if fp.len() < MIN_TRUNK_SAMPLE {
+    let trunk = if fp < MIN_TRUNK_SAMPLE {
         None
-    } else if (merges as f64) < TRUNK_MERGE_SHARE * fp.len() as f64 {
+    } else if (merges as f64) < TRUNK_MERGE_SHARE * fp as f64 {
         // Work lands on the trunk as single commits (direct or squash-merged).
         Some(true)
     } else {
         life.map(|l| l <= DAY as f64)
     };
     Practice {
-        first_parent_commits: fp.len(),
+        first_parent_commits: fp,
         merges,
-        merge_share: (!fp.is_empty()).then(|| round(merges as f64 / fp.len() as f64, 4)),
+        merge_share: (fp > 0).then(|| round(merges as f64 / fp as f64, 4)),
         merged_branches: lives.len(),
         median_branch_life_seconds: life,
         contributors: contributors.len(),
