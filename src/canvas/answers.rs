@@ -13,7 +13,7 @@ use std::sync::OnceLock;
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::Block;
+use super::{AnswerStatus, Block};
 use crate::detect::{Evidence, Finding};
 use crate::git::dora::Dora;
 use crate::report::dora::human_duration;
@@ -93,7 +93,30 @@ fn tools_of(found: &[&Finding]) -> Vec<String> {
     set.into_iter().map(str::to_string).collect()
 }
 
-fn detected(question: &Question, answer: String, source: String) -> Answer {
+/// Evidence locations kept per answer: enough to say what disappeared, short enough to read.
+const ANSWER_EVIDENCE: usize = 6;
+
+/// A detected answer; `found` are the findings it rests on (their first evidence and tools are
+/// kept beside the text, so a later scan can tell when that evidence is gone).
+fn detected(question: &Question, answer: String, source: String, found: &[&Finding]) -> Answer {
+    let mut evidence: Vec<String> = Vec::new();
+    if !source.is_empty() {
+        evidence.push(source.clone());
+    }
+    let mut tools: Vec<String> = Vec::new();
+    for f in found {
+        if !tools.contains(&f.tool) {
+            tools.push(f.tool.clone());
+            if let Some(e) = f.evidence.first() {
+                let l = loc(e);
+                if !evidence.contains(&l) {
+                    evidence.push(l);
+                }
+            }
+        }
+    }
+    evidence.truncate(ANSWER_EVIDENCE);
+    tools.sort();
     Answer {
         id: question.id.clone(),
         question: question.text.clone(),
@@ -103,6 +126,26 @@ fn detected(question: &Question, answer: String, source: String) -> Answer {
         } else {
             format!("detected: {source}")
         },
+        status: AnswerStatus::Detected,
+        evidence,
+        tools,
+        detected: None,
+        flag: None,
+    }
+}
+
+/// An answer estimated from git history; its evidence is the history itself.
+fn from_history(question: &Question, answer: String, source: &str) -> Answer {
+    Answer {
+        id: question.id.clone(),
+        question: question.text.clone(),
+        answer,
+        source: source.to_string(),
+        status: AnswerStatus::Detected,
+        evidence: vec![".git".to_string()],
+        tools: vec!["git".to_string()],
+        detected: None,
+        flag: None,
     }
 }
 
@@ -123,7 +166,7 @@ pub fn fill(blocks: &mut [BlockReport], inp: &Inputs) {
                     None
                 } else {
                     let (list, src) = tools_list(&found);
-                    Some(detected(q, list, src))
+                    Some(detected(q, list, src, &found))
                 }
             }
             None => None,
@@ -162,7 +205,8 @@ fn derive(
         "serving_pattern" => serving_pattern(q, inp),
         "data_versioning_level" => {
             let (level, why, src) = data_versioning_level(inp);
-            Some(detected(q, format!("level {level}: {why}"), src))
+            let found = with_cap(inp, &["data_versioning"]);
+            Some(detected(q, format!("level {level}: {why}"), src, &found))
         }
         "data_storage" => {
             let mut parts = Vec::new();
@@ -186,7 +230,7 @@ fn derive(
                     src = s;
                 }
             }
-            (!parts.is_empty()).then(|| detected(q, parts.join("; "), src))
+            (!parts.is_empty()).then(|| detected(q, parts.join("; "), src, &found))
         }
         "languages" => {
             let total: usize = inp.languages.values().sum();
@@ -204,6 +248,7 @@ fn derive(
                 q,
                 format!("{} (share of {total} source files)", list.join(", ")),
                 String::new(),
+                &[],
             ))
         }
         "training_where" => training_where(q, inp),
@@ -219,13 +264,13 @@ fn derive(
                 || "no merged branches".to_string(),
                 |l| format!("median branch life {}", human_duration(l)),
             );
-            Some(detected(
+            Some(from_history(
                 q,
                 format!(
                     "git; {trunk} ({life}, {} contributors in the window)",
                     p.contributors
                 ),
-                ".git".to_string(),
+                "detected: .git",
             ))
         }
         "dora" => {
@@ -238,15 +283,14 @@ fn derive(
                 .lead_time_seconds
                 .median
                 .map_or_else(|| "insufficient data".to_string(), human_duration);
-            Some(Answer {
-                id: q.id.clone(),
-                question: q.text.clone(),
-                answer: format!(
+            Some(from_history(
+                q,
+                format!(
                     "not tracked in the repository; estimated from git: {freq}, median lead time {lead} ({})",
                     d.method
                 ),
-                source: "estimated from git history".to_string(),
-            })
+                "estimated from git history",
+            ))
         }
         "delivery_format" => delivery_format(q, inp),
         "deployment_target" => deployment_target(q, inp, facts),
@@ -265,11 +309,18 @@ fn derive(
             } else {
                 format!("automated: {list}")
             };
-            Some(detected(
+            let mut a = detected(
                 q,
                 format!("{auto}{}", lead.unwrap_or_default()),
                 src,
-            ))
+                &found,
+            );
+            if found.is_empty() {
+                // Only the lead time answers: the history is the evidence.
+                a.evidence = vec![".git".to_string()];
+                a.tools = vec!["git".to_string()];
+            }
+            Some(a)
         }
         _ => None,
     }
@@ -294,7 +345,12 @@ fn retraining_trigger(q: &Question, inp: &Inputs) -> Option<Answer> {
         }
         parts.dedup();
         let src = f.evidence.first().map(loc).unwrap_or_default();
-        return Some(detected(q, format!("automatic: {}", parts.join("; ")), src));
+        return Some(detected(
+            q,
+            format!("automatic: {}", parts.join("; ")),
+            src,
+            &ct,
+        ));
     }
     let pipelines = with_cap(inp, &["orchestrated_training_pipeline", "pipeline_ci"]);
     if !pipelines.is_empty() {
@@ -305,14 +361,17 @@ fn retraining_trigger(q: &Question, inp: &Inputs) -> Option<Answer> {
                 "ad hoc: a pipeline exists ({list}) but no schedule or event trigger was found"
             ),
             src,
+            &pipelines,
         ));
     }
-    if !with_cap(inp, &["experiment_code"]).is_empty() {
+    let code = with_cap(inp, &["experiment_code"]);
+    if !code.is_empty() {
         return Some(detected(
             q,
             "ad hoc: training code is run by hand (no pipeline, schedule or trigger found)"
                 .to_string(),
             String::new(),
+            &code,
         ));
     }
     None
@@ -343,6 +402,7 @@ fn serving_pattern(q: &Question, inp: &Inputs) -> Option<Answer> {
         q,
         format!("{mode}; pattern: {pattern}; evidence: {list}"),
         src,
+        &all,
     ))
 }
 
@@ -463,11 +523,16 @@ fn training_where(q: &Question, inp: &Inputs) -> Option<Answer> {
         .and_then(|f| f.evidence.first())
         .map(loc)
         .unwrap_or_default();
-    Some(detected(q, parts.join("; "), src))
+    let mut used = orchestrated.clone();
+    used.extend(ci.iter().chain(&dist).chain(&gpu));
+    if used.is_empty() {
+        used.clone_from(&code);
+    }
+    Some(detected(q, parts.join("; "), src, &used))
 }
 
 fn delivery_format(q: &Question, inp: &Inputs) -> Option<Answer> {
-    let packaging = with_cap(inp, &["model_packaging"]);
+    let mut packaging = with_cap(inp, &["model_packaging"]);
     let mut formats = BTreeSet::new();
     let mut src = String::new();
     for f in &packaging {
@@ -501,10 +566,12 @@ fn delivery_format(q: &Question, inp: &Inputs) -> Option<Answer> {
             }
         }
     }
-    if !with_cap(inp, &["containerization"]).is_empty()
+    let containers = with_cap(inp, &["containerization"]);
+    if !containers.is_empty()
         && !with_cap(inp, &["online_serving", "deployment_manifest"]).is_empty()
     {
         formats.insert("container image");
+        packaging.extend(containers);
     }
     if formats.is_empty() {
         return None;
@@ -513,6 +580,7 @@ fn delivery_format(q: &Question, inp: &Inputs) -> Option<Answer> {
         q,
         formats.into_iter().collect::<Vec<_>>().join(", "),
         src,
+        &packaging,
     ))
 }
 
@@ -522,6 +590,7 @@ fn deployment_target(
     facts: &BTreeMap<Block, BTreeMap<String, Value>>,
 ) -> Option<Answer> {
     let manifests = with_cap(inp, &["deployment_manifest"]);
+    let mut used = manifests.clone();
     let mut targets = BTreeSet::new();
     for f in &manifests {
         let t = match f.tool.as_str() {
@@ -533,14 +602,18 @@ fn deployment_target(
         };
         targets.insert(format!("{t} ({})", f.tool_name));
     }
-    if !with_cap(inp, &["batch_serving"]).is_empty() {
+    let batch = with_cap(inp, &["batch_serving"]);
+    if !batch.is_empty() {
         targets.insert("batch job".to_string());
+        used.extend(batch);
     }
+    let containers = with_cap(inp, &["containerization"]);
     if targets.is_empty()
-        && !with_cap(inp, &["containerization"]).is_empty()
+        && !containers.is_empty()
         && !with_cap(inp, &["online_serving"]).is_empty()
     {
         targets.insert("a container (target platform not declared in the repository)".to_string());
+        used.extend(containers);
     }
     if targets.is_empty() {
         return None;
@@ -558,7 +631,7 @@ fn deployment_target(
         .and_then(|f| f.evidence.first())
         .map(loc)
         .unwrap_or_default();
-    Some(detected(q, answer, src))
+    Some(detected(q, answer, src, &used))
 }
 
 /// Language of a file, by extension, for the analysis-language answer.

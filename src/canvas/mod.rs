@@ -5,7 +5,7 @@
 
 pub mod answers;
 
-use serde::{Serialize, Serializer};
+use serde::{Deserialize, Serialize, Serializer};
 
 /// One of the 11 canvas blocks, in the order the canvas shows them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -73,9 +73,93 @@ impl Block {
         }
     }
 
+    /// The area of the canvas the block belongs to, as the article groups them.
+    pub fn area(self) -> Area {
+        match self {
+            Block::ValueProposition => Area::ValueProposition,
+            Block::DataVersioning
+            | Block::ExperimentManagement
+            | Block::FeatureStore
+            | Block::Foundations => Area::DataAndCode,
+            Block::MlPipelines
+            | Block::ModelRegistry
+            | Block::ModelDeployment
+            | Block::PredictionServing
+            | Block::Monitoring => Area::Model,
+            Block::MetadataStore => Area::Metadata,
+        }
+    }
+
     /// Parses a block id.
     pub fn from_id(id: &str) -> Option<Block> {
         Block::ALL.into_iter().find(|b| b.id() == id)
+    }
+}
+
+/// Where the answer to one canvas question stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AnswerStatus {
+    /// Nobody has answered yet: neither the scan nor the team.
+    Open,
+    /// The scan answered; the team has not written an answer.
+    Detected,
+    /// The team answered (agreeing with the scan, or where the scan found nothing).
+    Answered,
+    /// The evidence behind an earlier detection is gone.
+    Stale,
+    /// The team's answer disagrees with what the scan found.
+    Contradicted,
+    /// An answer to a question id the canvas no longer asks; kept so no text is lost.
+    Retired,
+}
+
+impl AnswerStatus {
+    /// The lowercase name used in files and reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AnswerStatus::Open => "open",
+            AnswerStatus::Detected => "detected",
+            AnswerStatus::Answered => "answered",
+            AnswerStatus::Stale => "stale",
+            AnswerStatus::Contradicted => "contradicted",
+            AnswerStatus::Retired => "retired",
+        }
+    }
+}
+
+/// The areas of the canvas page: the value proposition in the middle, data and code
+/// management on one side, model management on the other, metadata management below.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Area {
+    ValueProposition,
+    DataAndCode,
+    Model,
+    Metadata,
+}
+
+impl Area {
+    /// Every area, in reading order.
+    pub const ALL: [Area; 4] = [
+        Area::ValueProposition,
+        Area::DataAndCode,
+        Area::Model,
+        Area::Metadata,
+    ];
+
+    /// The heading a person reads.
+    pub fn title(self) -> &'static str {
+        match self {
+            Area::ValueProposition => "Value proposition",
+            Area::DataAndCode => "Data and code management",
+            Area::Model => "Model management",
+            Area::Metadata => "Metadata management",
+        }
+    }
+
+    /// The blocks of this area, in canvas order.
+    pub fn blocks(self) -> impl Iterator<Item = Block> {
+        Block::ALL.into_iter().filter(move |b| b.area() == self)
     }
 }
 

@@ -14,7 +14,7 @@ use anyhow::Result;
 use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
 
-use crate::canvas::Block;
+use crate::canvas::{AnswerStatus, Block};
 use crate::detect::{Catalog, Finding, ToolKind};
 
 /// Version of the JSON/YAML report schema. Fields only ever get added; a removal or a change
@@ -70,14 +70,28 @@ pub struct RepoInfo {
     pub default_branch: Option<String>,
 }
 
-/// A human-readable answer to one canvas question.
+/// A human-readable answer to one canvas question: detected by the scan, or written by the
+/// team in the answers file (`mlops-canvas.yaml`).
 #[derive(Debug, Clone, Serialize)]
 pub struct Answer {
     /// Stable question id (`data/questions.toml`).
     pub id: String,
     pub question: String,
     pub answer: String,
+    /// `detected: <path:line>`, `estimated from git history`, or `human`.
     pub source: String,
+    /// Where the answer stands: detected, answered (by a person), stale, contradicted, retired.
+    pub status: AnswerStatus,
+    /// `path:line` locations behind the detection (kept for a person's answer too).
+    pub evidence: Vec<String>,
+    /// Detector ids behind the detection.
+    pub tools: Vec<String>,
+    /// What the scan found, when a person's answer is shown instead.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detected: Option<String>,
+    /// Why the answer needs a look: evidence that disappeared, a contradiction.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub flag: Option<String>,
 }
 
 /// One canvas block of the report.
