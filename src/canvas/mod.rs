@@ -4,6 +4,7 @@
 //! profiles, configs and reports, and never change.
 
 pub mod answers;
+pub mod answers_file;
 
 use serde::{Deserialize, Serialize, Serializer};
 
