@@ -600,7 +600,13 @@ fn deployment_target(
             "sagemaker-endpoint" | "vertex-endpoint" | "azure-ml-endpoint" => "managed endpoint",
             _ => "other",
         };
-        targets.insert(format!("{t} ({})", f.tool_name));
+        let at = f.evidence.first().map(loc).unwrap_or_default();
+        targets.insert(match (f.tool_name == t, at.is_empty()) {
+            (true, true) => t.to_string(),
+            (true, false) => format!("{t} ({at})"),
+            (false, true) => format!("{t} ({})", f.tool_name),
+            (false, false) => format!("{t} ({}, {at})", f.tool_name),
+        });
     }
     let batch = with_cap(inp, &["batch_serving"]);
     if !batch.is_empty() {

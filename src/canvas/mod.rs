@@ -5,6 +5,7 @@
 
 pub mod answers;
 pub mod answers_file;
+pub mod dilemmas;
 
 use serde::{Deserialize, Serialize, Serializer};
 

@@ -106,6 +106,9 @@ fn list(catalog: &Catalog, format: Format, out: &mut dyn Write) -> Result<ExitSt
             writeln!(out, "{t}")?;
             writeln!(out, "{} detectors", entries.len())?;
         }
+        Format::Markdown | Format::Html => {
+            return Err(anyhow!("`detectors list` writes table, json or yaml"));
+        }
     }
     Ok(ExitStatus::Success)
 }

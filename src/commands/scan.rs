@@ -153,6 +153,11 @@ pub(crate) fn run_dora(args: &ScanArgs, out: &mut dyn Write) -> Result<ExitStatu
                     writeln!(w, "warning: {}", warning.message)?;
                 }
             }
+            Format::Markdown | Format::Html => {
+                return Err(anyhow!(
+                    "`dora` writes table, json or yaml; `canvas` writes markdown and html pages"
+                ));
+            }
         }
         Ok(())
     })?;

@@ -44,6 +44,60 @@ pub(crate) fn summary_fact(d: &Dora) -> serde_json::Value {
     })
 }
 
+/// One line of the DORA summary the page views show: metric, figure, band, detail.
+pub(crate) struct SummaryRow {
+    pub metric: &'static str,
+    pub value: String,
+    pub band: &'static str,
+    pub detail: String,
+}
+
+/// The four DORA figures, each with its band and sample size.
+pub(crate) fn summary_rows(d: &Dora) -> Vec<SummaryRow> {
+    let lt = &d.lead_time_seconds;
+    vec![
+        SummaryRow {
+            metric: "Deployment frequency",
+            value: d
+                .deployment_frequency_per_week
+                .map_or_else(|| NO_DATA.to_string(), |f| format!("{f:.2}/week")),
+            band: band(d.bands.deployment_frequency),
+            detail: format!("{} deployments in the window", d.deployments),
+        },
+        SummaryRow {
+            metric: "Lead time for changes (median)",
+            value: lt
+                .median
+                .map_or_else(|| NO_DATA.to_string(), human_duration),
+            band: band(d.bands.lead_time),
+            detail: match lt.p90 {
+                Some(p) => format!("p90 {}, {} commits", human_duration(p as f64), lt.samples),
+                None => format!("{} commits", lt.samples),
+            },
+        },
+        SummaryRow {
+            metric: "Change failure rate",
+            value: d
+                .change_failure_rate
+                .map_or_else(|| NO_DATA.to_string(), |r| format!("{:.1} %", r * 100.0)),
+            band: band(d.bands.change_failure_rate),
+            detail: format!(
+                "{} of {} deployments failed",
+                d.failed_deployments, d.deployments
+            ),
+        },
+        SummaryRow {
+            metric: "Time to restore (median)",
+            value: d
+                .time_to_restore_seconds
+                .median
+                .map_or_else(|| NO_DATA.to_string(), human_duration),
+            band: band(d.bands.time_to_restore),
+            detail: format!("{} samples", d.time_to_restore_seconds.samples),
+        },
+    ]
+}
+
 /// Writes the delivery metrics section.
 pub(crate) fn render_table(d: &Dora, out: &mut dyn Write) -> Result<()> {
     writeln!(out, "Delivery metrics (DORA, estimated from git history)")?;

@@ -5,6 +5,9 @@
 //! a view of it. Every collection is sorted so the same repository gives the same bytes.
 
 pub(crate) mod dora;
+pub(crate) mod html;
+pub(crate) mod markdown;
+pub(crate) mod page;
 pub(crate) mod table;
 
 use std::collections::BTreeMap;
@@ -282,8 +285,12 @@ pub enum Format {
     Table,
     /// The versioned JSON report (schema_version).
     Json,
-    /// The same model as YAML.
+    /// The same model as YAML (`canvas`: the team's answers file).
     Yaml,
+    /// The one-page canvas as Markdown.
+    Markdown,
+    /// The one-page canvas as a self-contained HTML page.
+    Html,
 }
 
 /// Writes `report` in `format`.
@@ -304,6 +311,16 @@ pub fn render(report: &Report, format: Format, out: &mut dyn Write) -> Result<()
             let text = serde_yaml::to_string(report)?;
             out.write_all(text.as_bytes())?;
         }
+        Format::Markdown => markdown::render(report, out)?,
+        Format::Html => html::render(report, out)?,
     }
     Ok(())
+}
+
+/// A block's maturity `(level, status)`, status one of met / partial / missing; `None` while
+/// the block is not assessed. The page views ask only this, so wiring maturity in is one line.
+pub(crate) fn block_status(report: &Report, block: Block) -> Option<(String, String)> {
+    // TODO(maturity): return report.maturity's blocks.<id> {level, status} once it lands.
+    let _ = (report, block);
+    None
 }
