@@ -55,11 +55,12 @@ header.page .meta, .legend { color: var(--muted); font-size: 12px; }
 .legend { display: flex; flex-wrap: wrap; gap: 4px 12px; list-style: none; margin: 0; padding: 0; width: 100%; }
 .legend .sw { display: inline-block; width: 10px; height: 10px; border-radius: 2px; margin-right: 4px; vertical-align: -1px; }
 .canvas { display: grid; grid-template-columns: minmax(0, 2fr) minmax(0, 1.2fr) minmax(0, 2fr);
-  grid-template-areas: "data vp model" "meta meta meta"; gap: 10px; }
+  grid-template-rows: auto 1fr; grid-template-areas: "data vp model" "meta meta model"; gap: 10px; }
 .area { background: var(--paper); border: 1px solid var(--line); border-radius: 8px; padding: 8px; min-width: 0; }
 .area > h2 { font-size: 12px; text-transform: uppercase; letter-spacing: .06em; color: var(--muted); margin: 0 2px 6px; }
 .area.data { grid-area: data; } .area.vp { grid-area: vp; }
 .area.vp > .block { height: 100%; }
+.area.model { grid-row: 1 / span 2; }
 .area.meta .qa { column-count: 2; column-gap: 20px; }
 .area.meta .qa > li { break-inside: avoid; }
 .area.model { grid-area: model; } .area.meta { grid-area: meta; }
@@ -110,6 +111,7 @@ code { font: 11px ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
 .k-practice li { background: #eef1f4; border-color: #d5dbe2; }
 table.dora { border-collapse: collapse; width: 100%; font-size: 12px; }
 table.dora td, table.dora th { border-top: 1px solid var(--line); padding: 2px 4px; text-align: left; }
+table.dora td { white-space: nowrap; } table.dora td:first-child { white-space: normal; }
 .band-elite, .band-high { color: var(--met); font-weight: 600; } .band-medium { color: var(--partial); font-weight: 600; }
 .band-low { color: var(--missing); font-weight: 600; }
 .note { color: var(--muted); font-size: 11px; }
@@ -121,10 +123,19 @@ table.dora td, table.dora th { border-top: 1px solid var(--line); padding: 2px 4
 @page { size: landscape; margin: 8mm; }
 @media print {
   body { background: #fff; padding: 0; font-size: 7.5pt; -webkit-print-color-adjust: exact; print-color-adjust: exact; }
-  header.page h1 { font-size: 13pt; }
-  .canvas { grid-template-columns: minmax(0, 2fr) minmax(0, 1.2fr) minmax(0, 2fr); grid-template-areas: "data vp model" "meta meta meta"; gap: 5px; }
+  header.page { margin-bottom: 4px; } header.page h1 { font-size: 12pt; }
+  header.page .meta, .legend { font-size: 6.5pt; }
+  body { line-height: 1.2; }
+  .canvas { grid-template-columns: minmax(0, 2fr) minmax(0, 1.2fr) minmax(0, 2fr); grid-template-rows: auto 1fr; grid-template-areas: "data vp model" "meta meta model"; gap: 5px; }
+  .qa > li { margin: 1px 0; }
+  .qa > li.open .v { display: none; }
+  .qa > li.open .q::before { content: "\25CB  "; }
   .area { padding: 4px; border-radius: 4px; } .cells { gap: 4px; }
-  .block { break-inside: avoid; padding: 3px 5px; border-top-width: 4px; }
+  /* A dense canvas runs over several pages: blocks may split, answers may not. Rows that
+     refuse to split would push the whole canvas off the first page. */
+  .block { padding: 3px 5px; border-top-width: 4px; }
+  .area.vp > .block { height: auto; }
+  .qa > li, .block > header, .tools { break-inside: avoid; }
   .block h3 { font-size: 8.5pt; } .q, .tools li, .badge, .flag, .tag { font-size: 6.5pt; }
   details.ev > summary .v::after, details.findings { display: none; }
   .below { grid-template-columns: repeat(4, minmax(0, 1fr)); gap: 5px; break-inside: avoid; }

@@ -15,8 +15,33 @@ use super::{Answer, BlockReport, Report};
 use crate::canvas::dilemmas::{dilemmas, kind_title};
 use crate::canvas::{Area, Block};
 
+/// Where a line would open a Markdown block (heading, list item, thematic break, setext
+/// underline), the byte offset of the character to escape.
+fn block_marker(line: &str) -> Option<usize> {
+    let spaced = |rest: &str| rest.is_empty() || rest.starts_with([' ', '\t']);
+    let hashes = line.bytes().take_while(|b| *b == b'#').count();
+    if (1..=6).contains(&hashes) && spaced(&line[hashes..]) {
+        return Some(0);
+    }
+    if line.starts_with(['-', '+']) && spaced(&line[1..]) {
+        return Some(0);
+    }
+    let t = line.trim_end();
+    if t.len() >= 2 && (t.bytes().all(|b| b == b'-') || t.bytes().all(|b| b == b'=')) {
+        return Some(0);
+    }
+    let digits = line.bytes().take_while(u8::is_ascii_digit).count();
+    if (1..=9).contains(&digits)
+        && line[digits..].starts_with(['.', ')'])
+        && spaced(&line[digits + 1..])
+    {
+        return Some(digits);
+    }
+    None
+}
+
 /// Escapes inline text: Markdown punctuation gets a backslash, a line that would open a block
-/// (heading, list, quote) is defused, and line breaks become hard breaks inside a list item.
+/// is defused, and line breaks become hard breaks inside a list item.
 fn md(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 8);
     for (i, line) in s.split('\n').filter(|l| !l.trim().is_empty()).enumerate() {
@@ -24,30 +49,9 @@ fn md(s: &str) -> String {
             out.push_str("\\\n  ");
         }
         let line = line.trim_start();
-        let mut chars = line.char_indices().peekable();
-        let mut at_start = true;
-        while let Some((pos, c)) = chars.next() {
-            let opens_block = at_start
-                && (matches!(c, '#' | '-' | '+' | '=')
-                    || (c.is_ascii_digit()
-                        && line[pos..]
-                            .trim_start_matches(|d: char| d.is_ascii_digit())
-                            .starts_with(['.', ')'])));
-            if opens_block && c.is_ascii_digit() {
-                // "1. text" -> "1\. text": escape the list marker after the digits.
-                let digits: String = line[pos..]
-                    .chars()
-                    .take_while(char::is_ascii_digit)
-                    .collect();
-                out.push_str(&digits);
-                for _ in 1..digits.len() {
-                    chars.next();
-                }
-                out.push('\\');
-                at_start = false;
-                continue;
-            }
-            if opens_block
+        let marker = block_marker(line);
+        for (pos, c) in line.char_indices() {
+            if Some(pos) == marker
                 || matches!(
                     c,
                     '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '~' | '&' | '$'
@@ -60,7 +64,6 @@ fn md(s: &str) -> String {
                 c if c.is_control() => {}
                 c => out.push(c),
             }
-            at_start = false;
         }
     }
     out
@@ -317,7 +320,9 @@ mod tests {
         assert_eq!(md("# title"), "\\# title");
         assert_eq!(md("- item\n12. next"), "\\- item\\\n  12\\. next");
         assert_eq!(md("costs $5 & $6"), "costs \\$5 \\& \\$6");
-        assert_eq!(md("plain 3.5 text"), "plain 3.5 text");
+        assert_eq!(md("0.17/week"), "0.17/week");
+        assert_eq!(md("#hashtag -flag"), "#hashtag -flag");
+        assert_eq!(md("a\n---"), "a\\\n  \\---");
     }
 
     #[test]
