@@ -11,6 +11,7 @@ Examples:
   mlops-canvas demo                                the built-in example repository
   mlops-canvas scan .                              canvas table of the current repository
   mlops-canvas scan --format json -o stack.json .  the versioned JSON report, to a file
+  mlops-canvas canvas -f yaml .                    the canvas answers file for the team
   mlops-canvas dora --since 2024-01-01 .           delivery metrics for a window
   mlops-canvas detectors list                      the detector catalogue
   mlops-canvas detectors explain mlflow            what one detector looks for
@@ -19,6 +20,29 @@ Exit codes:
   0  success
   1  a requested gate failed
   2  usage error or fatal error (bad arguments, missing path, invalid detector file)";
+
+const CANVAS_HELP: &str = "\
+Formats:
+  markdown  the one-page canvas (default); evidence links are relative to the repository root
+  html      the same page, self-contained (no script, no network); prints landscape
+  yaml      the answers file: every question, the scan's answer with its evidence, and an
+            empty `answer:` for the team. Written to mlops-canvas.yaml at the repository root
+            (or --answers FILE, or -o FILE). An existing file is updated in place: the team's
+            answers and comments are kept byte for byte, detections are refreshed, a detection
+            whose evidence is gone is marked stale, an answer that contradicts the scan is
+            flagged; a one-line summary says so (not with --quiet). `scan` and `canvas` read
+            the file and show the team's answers.
+  table, json  as `scan`, with the team's answers merged in
+
+Examples:
+  mlops-canvas canvas .                             the canvas as Markdown
+  mlops-canvas canvas -f html -o canvas.html .      the canvas as a page to open or print
+  mlops-canvas canvas -f yaml .                     create or update ./mlops-canvas.yaml
+  mlops-canvas canvas -f yaml -o - .                the merged answers file on standard output
+
+Exit codes:
+  0  success
+  2  usage error or fatal error (missing path, malformed answers file: nothing is written)";
 
 /// Audit a machine-learning repository: which MLOps stack it really has, with the file that
 /// proves each claim, filled into the 11 blocks of the MLOps Stack Canvas.
@@ -38,6 +62,18 @@ pub enum Command {
     /// Scan the built-in example (a churn-prediction repository with a year of git history):
     /// no ML repository of your own needed.
     Demo(CommonArgs),
+    /// The canvas draft: the one-page MLOps Stack Canvas pre-filled from the repository
+    /// (markdown, html), or the team's answers file to complete and keep in the repository
+    /// (yaml).
+    #[command(
+        after_help = CANVAS_HELP,
+        mut_arg("format", |a| a.default_value("markdown")),
+        mut_arg("output", |a| a.help(
+            "Write to FILE (markdown, html: instead of standard output; yaml: instead of the \
+             answers file, `-` for standard output)"
+        )),
+    )]
+    Canvas(ScanArgs),
     /// Delivery metrics (DORA) estimated from git history: deployment frequency, lead time,
     /// change failure rate, time to restore, with the method and sample sizes.
     #[command(after_help = AFTER_HELP)]
@@ -74,6 +110,10 @@ pub struct CommonArgs {
     /// Settings file (default: .mlops-canvas.toml at the repository root, if present).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// The team's canvas answers file, merged into the report (default: mlops-canvas.yaml at
+    /// the repository root, if present).
+    #[arg(long, value_name = "FILE")]
+    pub answers: Option<PathBuf>,
     #[command(flatten)]
     pub history: HistoryArgs,
 }
@@ -141,6 +181,7 @@ impl Default for CommonArgs {
             max_file_size: crate::detect::DEFAULT_MAX_BYTES,
             exclude: Vec::new(),
             config: None,
+            answers: None,
             history: HistoryArgs::default(),
         }
     }

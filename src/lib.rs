@@ -47,6 +47,7 @@ impl ExitStatus {
 pub fn run(cli: &cli::Cli, out: &mut dyn Write) -> Result<ExitStatus> {
     match &cli.command {
         cli::Command::Scan(args) => commands::scan::run(args, out),
+        cli::Command::Canvas(args) => commands::canvas::run(args, out),
         cli::Command::Demo(common) => commands::demo::run(common, out),
         cli::Command::Dora(args) => commands::scan::run_dora(args, out),
         cli::Command::Detectors(cmd) => commands::detectors::run(cmd, out),

@@ -1,6 +1,7 @@
 //! One small function per subcommand. Each takes its parsed arguments and a writer, and
 //! returns the exit status; nothing here prints directly.
 
+pub(crate) mod canvas;
 pub(crate) mod demo;
 pub(crate) mod detectors;
 pub(crate) mod scan;

@@ -1,11 +1,13 @@
-//! `scan` and `dora`: resolve settings, then walk, detect and read git in one pass, and render.
+//! `scan` and `dora`: resolve settings, then walk, detect and read git in one pass, merge the
+//! team's canvas answers file, and render.
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, Context, Result};
 use regex::Regex;
 
+use crate::canvas::answers_file::{self, AnswersFile, Merged, Vocabulary};
 use crate::cli::{CommonArgs, ScanArgs};
 use crate::detect::{self, Catalog};
 use crate::git::{self, time::parse_utc, GitOptions};
@@ -55,14 +57,131 @@ pub fn settings(path: &Path, common: &CommonArgs) -> Result<Settings> {
     })
 }
 
-/// Scans one repository into a report. History is read alongside the walk.
+/// The team's answers file as read from disk.
+#[derive(Debug)]
+pub struct LoadedAnswers {
+    pub path: PathBuf,
+    /// The text as it was, for an in-place update.
+    pub text: String,
+    pub file: AnswersFile,
+}
+
+/// A scan with the team's answers merged in.
+#[derive(Debug)]
+pub struct CanvasScan {
+    /// The report, its block answers already merged.
+    pub report: Report,
+    /// Every question after the merge (what the answers file will say).
+    pub merged: Vec<Merged>,
+    /// The answers file that was read, if any.
+    pub answers: Option<LoadedAnswers>,
+}
+
+/// The answers file a scan reads: `--answers FILE` (which must exist), else
+/// `<root>/mlops-canvas.yaml` when present.
+pub fn answers_source(root: &Path, common: &CommonArgs) -> Result<Option<PathBuf>> {
+    match &common.answers {
+        Some(p) => {
+            std::fs::metadata(p)
+                .with_context(|| format!("cannot read answers file {}", p.display()))?;
+            Ok(Some(p.clone()))
+        }
+        None => {
+            let p = root.join(answers_file::FILE_NAME);
+            Ok(p.is_file().then_some(p))
+        }
+    }
+}
+
+/// Reads and parses an answers file; a malformed one is a fatal error naming line and column.
+pub fn load_answers(path: &Path) -> Result<LoadedAnswers> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read answers file {}", path.display()))?;
+    let file = answers_file::parse(&text).map_err(|e| {
+        anyhow!(
+            "invalid answers file {}: {e}; the file was left as it is",
+            path.display()
+        )
+    })?;
+    Ok(LoadedAnswers {
+        path: path.to_path_buf(),
+        text,
+        file,
+    })
+}
+
+/// `file` relative to `root` with `/` separators, when it lies inside it.
+fn relative_to(root: &Path, file: &Path) -> Option<String> {
+    let root = std::fs::canonicalize(root).ok()?;
+    let dir = std::fs::canonicalize(file.parent()?).ok()?;
+    let rel = dir.join(file.file_name()?);
+    let rel = rel.strip_prefix(&root).ok()?;
+    Some(
+        rel.components()
+            .map(|c| c.as_os_str().to_string_lossy())
+            .collect::<Vec<_>>()
+            .join("/"),
+    )
+}
+
+/// Scans one repository into a report. History is read alongside the walk. The team's
+/// answers file (see [`answers_source`]) is merged into the block answers.
 pub fn scan_repo(path: &Path, catalog: &Catalog, common: &CommonArgs) -> Result<Report> {
+    let source = answers_source(path, common)?;
+    Ok(scan_canvas(path, catalog, common, source.as_deref(), &[])?.report)
+}
+
+/// Scans one repository and merges the answers file at `answers` (if given and present).
+/// Neither that file, `<root>/mlops-canvas.yaml`, nor any of `also_skip` is scanned: the
+/// answers file repeats evidence, and must not prove itself.
+pub fn scan_canvas(
+    path: &Path,
+    catalog: &Catalog,
+    common: &CommonArgs,
+    answers: Option<&Path>,
+    also_skip: &[&Path],
+) -> Result<CanvasScan> {
+    let loaded = answers
+        .filter(|p| p.is_file())
+        .map(load_answers)
+        .transpose()?;
+    let mut report = scan_files(path, catalog, common, answers, also_skip)?;
+    let history_read = report.dora.is_some();
+    let merged = answers_file::merge(
+        loaded.as_ref().map(|l| &l.file),
+        &report,
+        &Vocabulary::new(catalog),
+        history_read,
+    );
+    answers_file::apply(&mut report, &merged);
+    Ok(CanvasScan {
+        report,
+        merged,
+        answers: loaded,
+    })
+}
+
+fn scan_files(
+    path: &Path,
+    catalog: &Catalog,
+    common: &CommonArgs,
+    answers: Option<&Path>,
+    also_skip: &[&Path],
+) -> Result<Report> {
     let settings = settings(path, common)?;
     let (inventory, git_out) = rayon::join(
         || walk::walk(path, &settings.exclude),
         || (!common.no_git).then(|| git::analyse(path, &settings.git)),
     );
-    let inventory = inventory?;
+    let mut inventory = inventory?;
+    let mut skip = vec![answers_file::FILE_NAME.to_string()];
+    skip.extend(
+        answers
+            .into_iter()
+            .chain(also_skip.iter().copied())
+            .filter_map(|p| relative_to(path, p)),
+    );
+    inventory.files.retain(|f| !skip.contains(&f.path));
     let git_out = git_out.unwrap_or_default();
     let repo = RepoInfo {
         path: path.display().to_string(),

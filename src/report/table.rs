@@ -88,7 +88,7 @@ pub(crate) fn render(report: &Report, out: &mut dyn Write) -> Result<()> {
 fn render_answers(report: &Report, out: &mut dyn Write) -> Result<()> {
     writeln!(
         out,
-        "\nCanvas answers (detected; open questions are for the team)"
+        "\nCanvas answers (detected, or the team's from mlops-canvas.yaml; open questions are for the team)"
     )?;
     let mut answered = 0;
     let mut open = 0;
@@ -100,7 +100,14 @@ fn render_answers(report: &Report, out: &mut dyn Write) -> Result<()> {
         }
         writeln!(out, "  {}", b.title)?;
         for a in &b.answers {
-            writeln!(out, "    - {} {}", a.question, a.answer)?;
+            let label = super::page::answer_label(a.status, &a.source)
+                .map(|l| format!(" [{l}]"))
+                .unwrap_or_default();
+            let text = a.answer.trim_end().replace('\n', "\n        ");
+            writeln!(out, "    - {} {text}{label}", a.question)?;
+            if let Some(f) = &a.flag {
+                writeln!(out, "      ! {f}")?;
+            }
         }
         if !b.open_questions.is_empty() {
             writeln!(out, "    ? open: {}", b.open_questions.join(" | "))?;
