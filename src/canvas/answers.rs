@@ -267,8 +267,9 @@ fn derive(
             Some(from_history(
                 q,
                 format!(
-                    "git; {trunk} ({life}, {} contributors in the window)",
-                    p.contributors
+                    "git; {trunk} ({life}, {} contributor{} in the window)",
+                    p.contributors,
+                    if p.contributors == 1 { "" } else { "s" }
                 ),
                 "detected: .git",
             ))
@@ -598,6 +599,11 @@ fn deployment_target(
             | "argocd" | "flux" | "istio" => "Kubernetes",
             "serverless" | "cloud-run" => "serverless",
             "sagemaker-endpoint" | "vertex-endpoint" | "azure-ml-endpoint" => "managed endpoint",
+            "anyscale" => "managed platform",
+            "mlflow" => "MLflow model server",
+            "terraform" | "pulumi" | "aws-cdk" | "cloudformation" | "bicep" => {
+                "cloud resources declared as code"
+            }
             _ => "other",
         };
         let at = f.evidence.first().map(loc).unwrap_or_default();

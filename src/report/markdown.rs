@@ -178,10 +178,14 @@ fn render_block(report: &Report, b: &BlockReport, level: usize, out: &mut dyn Wr
     writeln!(out)?;
     if b.block == Block::ValueProposition {
         if let Some((title, summary, path)) = page::readme(report) {
+            let title = if title.trim().is_empty() {
+                String::new()
+            } else {
+                format!("**{}** ", md(&title))
+            };
             writeln!(
                 out,
-                "> **{}** {} ([{}]({}))",
-                md(&title),
+                "> {title}{} ([{}]({}))",
                 md(&summary),
                 md(&path),
                 page::href(&path, None)
