@@ -1545,6 +1545,38 @@ mod tests {
     }
 
     #[test]
+    fn windows_line_endings_and_reordered_keys_are_edited_in_place() {
+        let report = report_of(&example());
+        let (_, first) = round(&report, None);
+        // The team's editor wrote CRLF, put `answer` first and quoted an id.
+        let text = fill(&first.text, "mr.registry", "answer: MLflow, promoted by hand")
+            .replace(
+                "    - id: vp.users\n      question: Who are the end users of the predictions, and which persona is served?\n      status: open\n      answer:\n",
+                "    - answer: agents\n      id: \"vp.users\"\n",
+            )
+            .replace('\n', "\r\n");
+        let (merged, second) = round(&report, Some(&text));
+        assert!(!second.rewritten);
+        assert!(
+            !second.text.replace("\r\n", "").contains('\n'),
+            "mixed line endings"
+        );
+        assert!(second
+            .text
+            .contains("    - answer: agents\r\n      id: \"vp.users\"\r\n      question: "));
+        let after = parse(&second.text).unwrap();
+        assert_eq!(entry(&after, "vp.users").answer.as_deref(), Some("agents"));
+        assert_eq!(
+            entry(&after, "mr.registry").status.as_deref(),
+            Some("answered")
+        );
+        assert_eq!(
+            merged.iter().find(|m| m.id == "vp.users").unwrap().status,
+            AnswerStatus::Answered
+        );
+    }
+
+    #[test]
     fn mentions_respects_word_boundaries() {
         assert!(mentions("we use mlflow.", "mlflow"));
         assert!(!mentions("mlflowish", "mlflow"));
