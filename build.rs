@@ -1,5 +1,5 @@
-//! Embeds the detector catalogue (`detectors/*.toml`) into the
-//! binary, with the built-in example repository (`fixtures/churn-model`) for `demo`: writes `$OUT_DIR/embedded.rs` holding a sorted static slice of
+//! Embeds the detector catalogue (`detectors/*.toml`) and the maturity profiles
+//! (`detectors/profiles/*.toml`) into the binary, with the built-in example repository (`fixtures/churn-model`) for `demo`: writes `$OUT_DIR/embedded.rs` holding a sorted static slice of
 //! `(relative file name, contents)` pairs, each an `include_str!` of the absolute path.
 
 use std::fmt::Write as _;
@@ -61,6 +61,24 @@ fn main() {
     }
     out.push_str("];\n");
 
+    // Maturity profiles: detectors/profiles/*.toml.
+    let profiles = detectors.join("profiles");
+    println!("cargo:rerun-if-changed={}", profiles.display());
+    let mut prof =
+        String::from("/// (file name relative to `detectors/profiles/`, contents), sorted.\n");
+    prof.push_str("pub(crate) static EMBEDDED_PROFILES: &[(&str, &str)] = &[\n");
+    for path in toml_files(&profiles) {
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        println!("cargo:rerun-if-changed={}", path.display());
+        writeln!(
+            prof,
+            "    ({name:?}, include_str!({:?})),",
+            path.display().to_string()
+        )
+        .unwrap();
+    }
+    prof.push_str("];\n");
+
     // The built-in example for `demo`: every file of fixtures/churn-model, sorted.
     let example = root.join("fixtures").join("churn-model");
     println!("cargo:rerun-if-changed={}", example.display());
@@ -81,6 +99,7 @@ fn main() {
     ex.push_str("];\n");
     let out_dir = env::var("OUT_DIR").expect("cargo sets OUT_DIR");
     fs::write(Path::new(&out_dir).join("example.rs"), ex).expect("write example.rs");
+    fs::write(Path::new(&out_dir).join("profiles.rs"), prof).expect("write profiles.rs");
     let dest = Path::new(&env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("embedded.rs");
     fs::write(dest, out).expect("write embedded.rs");
 }

@@ -11,7 +11,7 @@ set -euo pipefail
 repo=${1:-.}
 runs=${2:-7}
 here=$(cd "$(dirname "$0")/.." && pwd)
-bin="$here/target/release/mlops-canvas"
+bin="${CARGO_TARGET_DIR:-$here/target}/release/mlops-canvas"
 [ -x "$bin" ] || (cd "$here" && cargo build --release --quiet)
 command -v rg >/dev/null || { echo "needs ripgrep (apt-get install ripgrep)" >&2; exit 2; }
 command -v /usr/bin/time >/dev/null || { echo "needs GNU time (apt-get install time)" >&2; exit 2; }

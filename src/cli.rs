@@ -11,6 +11,11 @@ Examples:
   mlops-canvas demo                                the built-in example repository
   mlops-canvas scan .                              canvas table of the current repository
   mlops-canvas scan --format json -o stack.json .  the versioned JSON report, to a file
+  mlops-canvas scan repo-a repo-b                  an inventory table across repositories
+  mlops-canvas gaps --level strategic .            the gap table against a target level
+  mlops-canvas gaps --fail-on missing .            exit 1 when a required capability is missing
+  mlops-canvas scan --format sarif -o gaps.sarif . the gaps as SARIF, for code scanning
+  mlops-canvas diff last.json now.json --fail-on regression   exit 1 when the stack regressed
   mlops-canvas canvas -f yaml .                    the canvas answers file for the team
   mlops-canvas dora --since 2024-01-01 .           delivery metrics for a window
   mlops-canvas detectors list                      the detector catalogue
@@ -18,7 +23,7 @@ Examples:
 
 Exit codes:
   0  success
-  1  a requested gate failed
+  1  a requested gate failed (--fail-on)
   2  usage error or fatal error (bad arguments, missing path, invalid detector file)";
 
 const CANVAS_HELP: &str = "\
@@ -56,7 +61,8 @@ pub struct Cli {
 /// Subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Scan a repository and print its canvas: tools, capabilities and evidence per block.
+    /// Scan a repository and print its canvas (tools, capabilities and evidence per block),
+    /// delivery metrics, maturity verdict and gap table. Several paths: an inventory table.
     #[command(after_help = AFTER_HELP)]
     Scan(ScanArgs),
     /// Scan the built-in example (a churn-prediction repository with a year of git history):
@@ -73,11 +79,17 @@ pub enum Command {
              answers file, `-` for standard output)"
         )),
     )]
-    Canvas(ScanArgs),
+    Canvas(PathArgs),
     /// Delivery metrics (DORA) estimated from git history: deployment frequency, lead time,
     /// change failure rate, time to restore, with the method and sample sizes.
     #[command(after_help = AFTER_HELP)]
-    Dora(ScanArgs),
+    Dora(PathArgs),
+    /// The maturity verdict and the gap table against a target level, with next steps.
+    #[command(after_help = AFTER_HELP)]
+    Gaps(PathArgs),
+    /// Compare two JSON reports: tools and capabilities gained or lost, level and DORA changes.
+    #[command(after_help = AFTER_HELP)]
+    Diff(DiffArgs),
     /// List, explain or check detectors.
     #[command(subcommand)]
     Detectors(DetectorsCommand),
@@ -116,6 +128,34 @@ pub struct CommonArgs {
     pub answers: Option<PathBuf>,
     #[command(flatten)]
     pub history: HistoryArgs,
+    #[command(flatten)]
+    pub maturity: MaturityArgs,
+}
+
+/// Options of the maturity assessment.
+#[derive(Debug, Args, Clone, Default)]
+#[command(next_help_heading = "Maturity")]
+pub struct MaturityArgs {
+    /// Target level of the gap table (default: the config's `level`, else the level above the
+    /// inferred one).
+    #[arg(long, value_name = "LEVEL")]
+    pub level: Option<String>,
+    /// Maturity profile: ml-ops.org (default), google, microsoft, or a profile .toml file.
+    #[arg(long, value_name = "NAME|FILE")]
+    pub profile: Option<String>,
+    /// Exit 1 when a required capability of the target level is missing (`missing`), or is
+    /// missing, partial or unanswered (`partial`). Waived rows never fail.
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub fail_on: Option<FailOn>,
+}
+
+/// Which gaps fail a `--fail-on` gate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FailOn {
+    /// A required capability is missing.
+    Missing,
+    /// A required capability is missing, partial or needs an answer.
+    Partial,
 }
 
 /// Options of the delivery metrics (DORA).
@@ -135,11 +175,50 @@ pub struct HistoryArgs {
 /// `scan` arguments.
 #[derive(Debug, Args)]
 pub struct ScanArgs {
-    /// The repository (or any directory) to scan.
+    /// The repositories (or any directories) to scan; default `.`. Several paths are scanned in
+    /// parallel into an inventory (JSON: an array of reports).
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Read more paths from FILE, one per line (`#` starts a comment).
+    #[arg(long, value_name = "FILE")]
+    pub repos_file: Option<PathBuf>,
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+/// Arguments of commands that read one repository.
+#[derive(Debug, Args)]
+pub struct PathArgs {
+    /// The repository (or any directory).
     #[arg(default_value = ".")]
     pub path: PathBuf,
     #[command(flatten)]
     pub common: CommonArgs,
+}
+
+/// `diff` arguments.
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The older JSON report (`scan --format json`).
+    pub old: PathBuf,
+    /// The newer JSON report.
+    pub new: PathBuf,
+    /// Output format (table, json or yaml).
+    #[arg(long, short = 'f', value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Write the output to FILE instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Exit 1 on a regression: a capability lost or a maturity level dropped.
+    #[arg(long, value_enum, value_name = "WHAT")]
+    pub fail_on: Option<DiffGate>,
+}
+
+/// What fails a `diff` gate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DiffGate {
+    /// A capability was lost or a level dropped.
+    Regression,
 }
 
 /// `detectors` subcommands.
@@ -183,6 +262,7 @@ impl Default for CommonArgs {
             config: None,
             answers: None,
             history: HistoryArgs::default(),
+            maturity: MaturityArgs::default(),
         }
     }
 }

@@ -1,9 +1,9 @@
 //! mlops-canvas: audit a machine-learning repository and fill the MLOps Stack Canvas.
 //!
 //! Data flows one way: [`walk`] (the file inventory) → [`detect`] (findings from declarative
-//! detectors) → [`git`] (repository facts) → [`canvas`] (the 11 blocks) → [`report`] (one
-//! serialisable model and its renderers). [`run`] is the entry point the binary calls; it
-//! writes only to the writer it is given.
+//! detectors) → [`git`] (repository facts) → [`canvas`] (the 11 blocks) → [`maturity`]
+//! (levels and gaps) → [`report`] (one serialisable model and its renderers). [`run`] is the
+//! entry point the binary calls; it writes only to the writer it is given.
 
 pub mod canvas;
 pub mod cli;
@@ -11,6 +11,7 @@ pub mod commands;
 pub mod config;
 pub mod detect;
 pub mod git;
+pub mod maturity;
 pub mod report;
 pub mod walk;
 pub(crate) mod yaml;
@@ -50,6 +51,8 @@ pub fn run(cli: &cli::Cli, out: &mut dyn Write) -> Result<ExitStatus> {
         cli::Command::Canvas(args) => commands::canvas::run(args, out),
         cli::Command::Demo(common) => commands::demo::run(common, out),
         cli::Command::Dora(args) => commands::scan::run_dora(args, out),
+        cli::Command::Gaps(args) => commands::scan::run_gaps(args, out),
+        cli::Command::Diff(args) => commands::diff::run(args, out),
         cli::Command::Detectors(cmd) => commands::detectors::run(cmd, out),
     }
 }

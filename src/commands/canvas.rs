@@ -11,13 +11,13 @@ use anyhow::{anyhow, bail, Context, Result};
 
 use super::scan::{answers_source, scan_canvas};
 use crate::canvas::answers_file::{self, Counts};
-use crate::cli::ScanArgs;
+use crate::cli::PathArgs;
 use crate::detect::Catalog;
 use crate::report::{self, Format};
 use crate::ExitStatus;
 
 /// Runs `canvas`.
-pub(crate) fn run(args: &ScanArgs, out: &mut dyn Write) -> Result<ExitStatus> {
+pub(crate) fn run(args: &PathArgs, out: &mut dyn Write) -> Result<ExitStatus> {
     let common = &args.common;
     let catalog = Catalog::load(&common.detectors)?;
     if common.format != Format::Yaml {

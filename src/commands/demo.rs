@@ -44,5 +44,5 @@ pub(crate) fn run(common: &CommonArgs, out: &mut dyn Write) -> Result<ExitStatus
     super::write_output(common.output.as_deref(), out, |w| {
         report::render(&rep, common.format, w)
     })?;
-    Ok(ExitStatus::Success)
+    Ok(super::scan::gate_status(&rep, common))
 }

@@ -85,7 +85,7 @@ fn list(catalog: &Catalog, format: Format, out: &mut dyn Write) -> Result<ExitSt
             writeln!(out)?;
         }
         Format::Yaml => out.write_all(serde_yaml::to_string(&entries)?.as_bytes())?,
-        Format::Table => {
+        Format::Table | Format::Sarif => {
             let mut t = Table::new();
             t.load_preset(UTF8_FULL_CONDENSED).set_header(vec![
                 "Id",

@@ -4,6 +4,8 @@
 pub(crate) mod canvas;
 pub(crate) mod demo;
 pub(crate) mod detectors;
+pub(crate) mod diff;
+pub(crate) mod inventory;
 pub(crate) mod scan;
 
 use std::io::Write;

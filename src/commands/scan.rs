@@ -1,5 +1,6 @@
-//! `scan` and `dora`: resolve settings, then walk, detect and read git in one pass, merge the
-//! team's canvas answers file, and render.
+//! `scan`, `gaps` and `dora`: resolve settings, then walk, detect and read git in one pass,
+//! merge the team's canvas answers file, assess maturity, and render. Several paths are scanned
+//! in parallel into an inventory.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -8,7 +9,7 @@ use anyhow::{anyhow, Context, Result};
 use regex::Regex;
 
 use crate::canvas::answers_file::{self, AnswersFile, Merged, Vocabulary};
-use crate::cli::{CommonArgs, ScanArgs};
+use crate::cli::{CommonArgs, FailOn, PathArgs, ScanArgs};
 use crate::detect::{self, Catalog};
 use crate::git::{self, time::parse_utc, GitOptions};
 use crate::report::{self, Format, RepoInfo, Report, Stats};
@@ -19,6 +20,13 @@ use crate::{config, walk, ExitStatus};
 pub struct Settings {
     pub exclude: Vec<String>,
     pub git: GitOptions,
+    /// Target maturity level, if asked for.
+    pub level: Option<String>,
+    /// Maturity profile name or file.
+    pub profile: String,
+    pub waivers: Vec<config::Waiver>,
+    /// Detector directories from the config file (added to `--detectors`).
+    pub detectors: Vec<std::path::PathBuf>,
 }
 
 fn parse_date(flag: &str, value: Option<&str>) -> Result<Option<i64>> {
@@ -54,6 +62,82 @@ pub fn settings(path: &Path, common: &CommonArgs) -> Result<Settings> {
             since,
             until,
         },
+        level: common.maturity.level.clone().or(cfg.level),
+        profile: common
+            .maturity
+            .profile
+            .clone()
+            .or(cfg.profile)
+            .unwrap_or_else(|| crate::maturity::profile::DEFAULT_PROFILE.to_string()),
+        waivers: cfg.waivers,
+        detectors: cfg.detectors,
+    })
+}
+
+/// Today's date (UTC), for waiver expiry: the only clock read of a scan.
+fn today() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+    crate::git::time::format_utc(secs)[..10].to_string()
+}
+
+/// Assesses a report's findings against the settings' profile and target level; `answers`
+/// are the team's, by question id.
+fn assess(
+    report: &mut Report,
+    catalog: &Catalog,
+    settings: &Settings,
+    answers: &std::collections::BTreeMap<String, String>,
+) -> Result<()> {
+    let profile = crate::maturity::profile::load(&settings.profile, &catalog.capabilities)?;
+    let target = settings
+        .level
+        .as_deref()
+        .map(|l| profile.level_index(l))
+        .transpose()?;
+    let findings: Vec<crate::detect::Finding> = report
+        .blocks
+        .0
+        .iter()
+        .flat_map(|b| b.findings.iter().cloned())
+        .collect();
+    let languages = std::collections::BTreeMap::new();
+    let dv = crate::canvas::answers::data_versioning_level(&crate::canvas::answers::Inputs {
+        findings: &findings,
+        dora: None,
+        languages: &languages,
+    });
+    let today = today();
+    let (maturity, warnings) = crate::maturity::assess(
+        &profile,
+        &crate::maturity::Inputs {
+            findings: &findings,
+            data_versioning: dv,
+            waivers: &settings.waivers,
+            today: Some(&today),
+            answers,
+        },
+        target,
+    );
+    report.maturity = Some(maturity);
+    report.warnings.extend(warnings);
+    report.warnings.sort();
+    Ok(())
+}
+
+/// Whether a report fails a `--fail-on` gate: a required row of the target level (or below)
+/// that is missing, or (with `partial`) not fully met. Waived rows never fail.
+pub(crate) fn gate_fails(report: &Report, fail_on: Option<FailOn>) -> bool {
+    let (Some(gate), Some(m)) = (fail_on, &report.maturity) else {
+        return false;
+    };
+    m.gaps.iter().filter(|g| g.required).any(|g| {
+        use crate::maturity::GapStatus as S;
+        match gate {
+            FailOn::Missing => g.status == S::Missing,
+            FailOn::Partial => matches!(g.status, S::Missing | S::Partial | S::NeedsAnswer),
+        }
     })
 }
 
@@ -145,7 +229,8 @@ pub fn scan_canvas(
         .filter(|p| p.is_file())
         .map(load_answers)
         .transpose()?;
-    let mut report = scan_files(path, catalog, common, answers, also_skip)?;
+    let (mut report, settings, extended) = scan_files(path, catalog, common, answers, also_skip)?;
+    let catalog = extended.as_ref().unwrap_or(catalog);
     let history_read = report.dora.is_some();
     let merged = answers_file::merge(
         loaded.as_ref().map(|l| &l.file),
@@ -154,6 +239,12 @@ pub fn scan_canvas(
         history_read,
     );
     answers_file::apply(&mut report, &merged);
+    assess(
+        &mut report,
+        catalog,
+        &settings,
+        &std::collections::BTreeMap::new(),
+    )?;
     Ok(CanvasScan {
         report,
         merged,
@@ -161,14 +252,26 @@ pub fn scan_canvas(
     })
 }
 
+/// Walk, detection and history: the report before answers and maturity, the settings, and
+/// the catalogue extended by the config's detector directories (if it names any).
 fn scan_files(
     path: &Path,
     catalog: &Catalog,
     common: &CommonArgs,
     answers: Option<&Path>,
     also_skip: &[&Path],
-) -> Result<Report> {
+) -> Result<(Report, Settings, Option<Catalog>)> {
+    std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
     let settings = settings(path, common)?;
+    // Detector directories named in the repository's config extend the catalogue.
+    let extended = if settings.detectors.is_empty() {
+        None
+    } else {
+        let mut dirs = common.detectors.clone();
+        dirs.extend(settings.detectors.iter().cloned());
+        Some(Catalog::load(&dirs)?)
+    };
+    let catalog = extended.as_ref().unwrap_or(catalog);
     let (inventory, git_out) = rayon::join(
         || walk::walk(path, &settings.exclude),
         || (!common.no_git).then(|| git::analyse(path, &settings.git)),
@@ -206,7 +309,7 @@ fn scan_files(
             *languages.entry(l.to_string()).or_insert(0) += 1;
         }
     }
-    Ok(Report::build(
+    let report = Report::build(
         repo,
         findings,
         detection.facts,
@@ -215,21 +318,67 @@ fn scan_files(
         git_out.dora,
         warnings,
         stats,
-    ))
+    );
+    Ok((report, settings, extended))
+}
+
+/// The paths `scan` was given: arguments, then the lines of `--repos-file`; `.` when none.
+fn scan_paths(args: &ScanArgs) -> Result<Vec<std::path::PathBuf>> {
+    let mut paths = args.paths.clone();
+    if let Some(file) = &args.repos_file {
+        let text = std::fs::read_to_string(file)
+            .with_context(|| format!("cannot read repos file {}", file.display()))?;
+        paths.extend(
+            text.lines()
+                .map(|l| l.split('#').next().unwrap_or_default().trim())
+                .filter(|l| !l.is_empty())
+                .map(std::path::PathBuf::from),
+        );
+        if paths.is_empty() {
+            return Err(anyhow!("repos file {} lists no paths", file.display()));
+        }
+    }
+    if paths.is_empty() {
+        paths.push(".".into());
+    }
+    Ok(paths)
 }
 
 /// Runs `scan`.
 pub(crate) fn run(args: &ScanArgs, out: &mut dyn Write) -> Result<ExitStatus> {
     let catalog = Catalog::load(&args.common.detectors)?;
-    let report = scan_repo(&args.path, &catalog, &args.common)?;
+    let paths = scan_paths(args)?;
+    if paths.len() > 1 {
+        return super::inventory::run(&paths, &catalog, &args.common, out);
+    }
+    let report = scan_repo(&paths[0], &catalog, &args.common)?;
     super::write_output(args.common.output.as_deref(), out, |w| {
         report::render(&report, args.common.format, w)
     })?;
-    Ok(ExitStatus::Success)
+    Ok(gate_status(&report, &args.common))
+}
+
+/// The exit status of a finished scan: the `--fail-on` gate.
+pub(crate) fn gate_status(report: &Report, common: &CommonArgs) -> ExitStatus {
+    if gate_fails(report, common.maturity.fail_on) {
+        ExitStatus::GateFailed
+    } else {
+        ExitStatus::Success
+    }
+}
+
+/// Runs `gaps`: the scan, shown as the maturity assessment only.
+pub(crate) fn run_gaps(args: &PathArgs, out: &mut dyn Write) -> Result<ExitStatus> {
+    let catalog = Catalog::load(&args.common.detectors)?;
+    let report = scan_repo(&args.path, &catalog, &args.common)?;
+    super::write_output(args.common.output.as_deref(), out, |w| {
+        report::render_gaps(&report, args.common.format, w)
+    })?;
+    Ok(gate_status(&report, &args.common))
 }
 
 /// Runs `dora`: history only, no walk.
-pub(crate) fn run_dora(args: &ScanArgs, out: &mut dyn Write) -> Result<ExitStatus> {
+pub(crate) fn run_dora(args: &PathArgs, out: &mut dyn Write) -> Result<ExitStatus> {
     let path = &args.path;
     std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
     let settings = settings(path, &args.common)?;
@@ -261,6 +410,11 @@ pub(crate) fn run_dora(args: &ScanArgs, out: &mut dyn Write) -> Result<ExitStatu
             Format::Yaml => {
                 let v = serde_json::json!({ "dora": g.dora, "warnings": g.warnings });
                 w.write_all(serde_yaml::to_string(&v)?.as_bytes())?;
+            }
+            Format::Sarif => {
+                return Err(anyhow!(
+                    "dora has no SARIF output: use --format table, json or yaml"
+                ))
             }
             Format::Table => {
                 writeln!(w, "Repository: {}", path.display())?;

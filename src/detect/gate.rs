@@ -109,16 +109,9 @@ fn required(h: &Hir) -> Option<Alts> {
     }
 }
 
-/// The gate of a pattern: lowercased literals, one of which every match contains.
-pub(crate) fn literals(pattern: &str) -> Option<Vec<Vec<u8>>> {
-    let hir = regex_syntax::ParserBuilder::new()
-        .unicode(false)
-        .utf8(false)
-        .multi_line(true)
-        .build()
-        .parse(pattern)
-        .ok()?;
-    let mut alts = required(&hir)?;
+/// The gate of a parsed pattern: lowercased literals, one of which every match contains.
+pub(crate) fn literals_of(hir: &Hir) -> Option<Vec<Vec<u8>>> {
+    let mut alts = required(hir)?;
     alts.sort();
     alts.dedup();
     // Too many alternatives make the gate slower than the pattern.
@@ -128,6 +121,17 @@ pub(crate) fn literals(pattern: &str) -> Option<Vec<Vec<u8>>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn literals(pattern: &str) -> Option<Vec<Vec<u8>>> {
+        let hir = regex_syntax::ParserBuilder::new()
+            .unicode(false)
+            .utf8(false)
+            .multi_line(true)
+            .build()
+            .parse(pattern)
+            .ok()?;
+        literals_of(&hir)
+    }
 
     fn lits(p: &str) -> Option<Vec<String>> {
         literals(p).map(|v| {

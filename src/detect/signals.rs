@@ -70,8 +70,10 @@ pub(crate) struct FileResult {
 /// All signals of a catalogue, compiled.
 pub(crate) struct Engine<'d> {
     detectors: &'d [Detector],
+    /// Each distinct glob once (detectors share `*.py`, `*.yml`...).
     globs: GlobSet,
-    glob_targets: Vec<(SigRef, GlobUse)>,
+    /// Distinct glob index -> the signals and parsers it feeds.
+    glob_targets: Vec<Vec<(SigRef, GlobUse)>>,
     deps: HashMap<(Ecosystem, String), Vec<SigRef>>,
     go_prefixes: Vec<(String, SigRef)>,
     imports: HashMap<String, Vec<SigRef>>,
@@ -90,7 +92,19 @@ impl<'d> Engine<'d> {
     /// Compiles every signal of `detectors`. Files larger than `max_bytes` are not read.
     pub(crate) fn new(detectors: &'d [Detector], max_bytes: u64) -> Result<Self> {
         let mut gb = GlobSetBuilder::new();
-        let mut glob_targets = Vec::new();
+        let mut glob_targets: Vec<Vec<(SigRef, GlobUse)>> = Vec::new();
+        let mut glob_index: HashMap<&str, usize> = HashMap::new();
+        let mut add_glob = |g: &'d str, target: (SigRef, GlobUse)| -> Result<()> {
+            let next = glob_index.len();
+            let i = *glob_index.entry(g).or_insert(next);
+            if i == next {
+                gb.add(compile_glob(g)?);
+                glob_targets.push(Vec::new());
+            }
+            glob_targets[i].push(target);
+            Ok(())
+        };
+        let mut gate_index: HashMap<Vec<u8>, usize> = HashMap::new();
         let mut deps: HashMap<(Ecosystem, String), Vec<SigRef>> = HashMap::new();
         let mut go_prefixes = Vec::new();
         let mut imports: HashMap<String, Vec<SigRef>> = HashMap::new();
@@ -109,21 +123,25 @@ impl<'d> Engine<'d> {
                 match &s.matcher {
                     Matcher::Path { globs } => {
                         for g in globs {
-                            gb.add(compile_glob(g)?);
-                            glob_targets.push((r, GlobUse::Path));
+                            add_glob(g, (r, GlobUse::Path))?;
                         }
                     }
                     Matcher::Regex { files, pattern, .. } => {
                         for g in files {
-                            gb.add(compile_glob(g)?);
-                            glob_targets.push((r, GlobUse::Regex));
+                            add_glob(g, (r, GlobUse::Regex))?;
                         }
-                        if let Some(lits) = super::gate::literals(pattern.as_str()) {
+                        if let Some(lits) = pattern.gate() {
                             let dense = sig_base[di] + si;
                             gated[dense] = true;
+                            // Each distinct literal once in the automaton.
                             for l in lits {
-                                gate_lits.push(l);
-                                gate_sigs.push(vec![dense]);
+                                let next = gate_lits.len();
+                                let i = *gate_index.entry(l.clone()).or_insert(next);
+                                if i == next {
+                                    gate_lits.push(l.clone());
+                                    gate_sigs.push(Vec::new());
+                                }
+                                gate_sigs[i].push(dense);
                             }
                         }
                     }
@@ -155,11 +173,11 @@ impl<'d> Engine<'d> {
         }
         for (pi, parser) in super::parse::PARSERS.iter().enumerate() {
             for g in parser.globs {
-                gb.add(compile_glob(g)?);
-                glob_targets.push(((u32::MAX, u32::MAX), GlobUse::Parser(pi)));
+                add_glob(g, ((u32::MAX, u32::MAX), GlobUse::Parser(pi)))?;
             }
         }
-        // A full DFA: built once per run (a few ms), then one table lookup per byte.
+        // A contiguous NFA: a full DFA searches a little faster but takes longer to build
+        // than a whole scan of a small repository.
         let gates = AhoCorasickBuilder::new()
             .ascii_case_insensitive(true)
             .match_kind(MatchKind::Standard)
@@ -212,8 +230,12 @@ impl<'d> Engine<'d> {
         let mut res = FileResult::default();
         let mut regex_targets: Vec<SigRef> = Vec::new();
         let mut parsers: Vec<usize> = Vec::new();
-        for idx in self.globs.matches(&entry.path) {
-            let (r, usage) = self.glob_targets[idx];
+        for &(r, usage) in self
+            .globs
+            .matches(&entry.path)
+            .into_iter()
+            .flat_map(|idx| &self.glob_targets[idx])
+        {
             match usage {
                 GlobUse::Path => res.hits.push(Hit {
                     sig: r,

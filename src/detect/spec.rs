@@ -144,6 +144,9 @@ pub enum Matcher {
 pub struct LazyRegex {
     source: String,
     compiled: std::sync::OnceLock<Option<Regex>>,
+    /// Literals one of which every match contains (see `gate`), found by the same parse that
+    /// checks the syntax.
+    gate: Option<Vec<Vec<u8>>>,
 }
 
 impl Clone for LazyRegex {
@@ -151,6 +154,7 @@ impl Clone for LazyRegex {
         LazyRegex {
             source: self.source.clone(),
             compiled: self.compiled.clone(),
+            gate: self.gate.clone(),
         }
     }
 }
@@ -158,7 +162,7 @@ impl Clone for LazyRegex {
 impl LazyRegex {
     /// Checks the syntax now; `eager` also compiles (user files, `detectors check`).
     fn new(source: &str, eager: bool) -> Result<LazyRegex> {
-        regex_syntax::ParserBuilder::new()
+        let hir = regex_syntax::ParserBuilder::new()
             .unicode(false)
             .utf8(false)
             .multi_line(true)
@@ -168,6 +172,7 @@ impl LazyRegex {
         let lazy = LazyRegex {
             source: source.to_string(),
             compiled: std::sync::OnceLock::new(),
+            gate: crate::detect::gate::literals_of(&hir),
         };
         if eager {
             let re = compile_regex(source)?;
@@ -179,6 +184,11 @@ impl LazyRegex {
     /// The pattern as written.
     pub fn as_str(&self) -> &str {
         &self.source
+    }
+
+    /// The gate literals, lowercased; `None` when the pattern has no usable literal.
+    pub(crate) fn gate(&self) -> Option<&[Vec<u8>]> {
+        self.gate.as_deref()
     }
 
     /// The compiled automaton; `None` if it exceeds the size limit (the signal never fires;
@@ -243,12 +253,17 @@ fn is_kebab_id(id: &str) -> bool {
         && !id.ends_with('-')
 }
 
-/// Checks that a glob compiles under the rules of the scan (see `signals::glob_for`).
-fn check_glob(glob: &str) -> Result<()> {
+/// Checks that a glob is a relative path; `compile` also compiles it under the rules of the
+/// scan (user files: errors name the file; built-in globs are compiled by the engine anyway,
+/// and the registry tests build it).
+fn check_glob(glob: &str, compile: bool) -> Result<()> {
     if glob.is_empty() || glob.starts_with('/') || glob.contains('\\') {
         bail!("glob `{glob}` must be a relative path with `/` separators");
     }
-    crate::detect::signals::compile_glob(glob).map(|_| ())
+    if compile {
+        crate::detect::signals::compile_glob(glob)?;
+    }
+    Ok(())
 }
 
 /// Compiles a signal pattern. Matching is byte-oriented with ASCII classes (`\w`, `\s`, `\d`):
@@ -310,7 +325,7 @@ fn validate_signal(
             forbid(raw.ecosystem.is_some(), "ecosystem", t)?;
             let globs = non_empty(required(raw.globs, "globs", t)?, "globs")?;
             for g in &globs {
-                check_glob(g)?;
+                check_glob(g, eager)?;
             }
             Matcher::Path { globs }
         }
@@ -350,7 +365,7 @@ fn validate_signal(
             forbid(raw.ecosystem.is_some(), "ecosystem", t)?;
             let files = non_empty(required(raw.files, "files", t)?, "files")?;
             for g in &files {
-                check_glob(g)?;
+                check_glob(g, eager)?;
             }
             let pattern_text = required(raw.pattern, "pattern", t)?;
             let pattern = LazyRegex::new(&pattern_text, eager)

@@ -93,8 +93,9 @@ pub(crate) fn mask_comment_lines(text: &str, style: CommentStyle) -> Option<Stri
     if style == CommentStyle::None {
         return None;
     }
-    let mut out = String::with_capacity(text.len());
-    let mut changed = false;
+    // Most files have no comment line: copy nothing until the first one.
+    let mut out: Option<String> = None;
+    let mut offset = 0;
     for line in text.split_inclusive('\n') {
         let t = line.trim_start();
         let is_comment = match style {
@@ -106,17 +107,22 @@ pub(crate) fn mask_comment_lines(text: &str, style: CommentStyle) -> Option<Stri
             CommentStyle::None => false,
         };
         if is_comment {
-            changed = true;
+            let o = out.get_or_insert_with(|| {
+                let mut s = String::with_capacity(text.len());
+                s.push_str(&text[..offset]);
+                s
+            });
             let body = line.trim_end_matches('\n');
-            out.extend(std::iter::repeat_n(' ', body.len()));
+            o.extend(std::iter::repeat_n(' ', body.len()));
             if body.len() < line.len() {
-                out.push('\n');
+                o.push('\n');
             }
-        } else {
-            out.push_str(line);
+        } else if let Some(o) = out.as_mut() {
+            o.push_str(line);
         }
+        offset += line.len();
     }
-    changed.then_some(out)
+    out
 }
 
 #[cfg(test)]

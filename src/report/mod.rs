@@ -4,10 +4,13 @@
 //! by a renderer into any `io::Write`. JSON and YAML are serde dumps of the model; the table is
 //! a view of it. Every collection is sorted so the same repository gives the same bytes.
 
+pub mod diff;
 pub(crate) mod dora;
+pub(crate) mod gaps;
 pub(crate) mod html;
 pub(crate) mod markdown;
 pub(crate) mod page;
+pub mod sarif;
 pub(crate) mod table;
 
 use std::collections::BTreeMap;
@@ -36,6 +39,7 @@ pub enum WarningKind {
     BrokenSymlink,
     NonUtf8Path,
     Git,
+    Config,
 }
 
 /// A problem with one input that did not stop the scan.
@@ -159,6 +163,8 @@ pub struct Report {
     pub tools: Vec<ToolEntry>,
     /// Delivery metrics; `null` with `--no-git` or when history is unavailable.
     pub dora: Option<crate::git::dora::Dora>,
+    /// Maturity verdict and gap table (DESIGN.md §7).
+    pub maturity: Option<crate::maturity::Maturity>,
     pub warnings: Vec<Warning>,
     pub stats: Stats,
 }
@@ -272,6 +278,7 @@ impl Report {
             blocks: Blocks(blocks),
             tools,
             dora,
+            maturity: None,
             warnings,
             stats,
         }
@@ -291,6 +298,8 @@ pub enum Format {
     Markdown,
     /// The one-page canvas as a self-contained HTML page.
     Html,
+    /// The gap table as SARIF 2.1.0 results, for code scanning.
+    Sarif,
 }
 
 /// Writes `report` in `format`.
@@ -302,7 +311,12 @@ pub fn render(report: &Report, format: Format, out: &mut dyn Write) -> Result<()
                 writeln!(out)?;
                 dora::render_table(d, out)?;
             }
+            if let Some(m) = &report.maturity {
+                writeln!(out)?;
+                gaps::render(m, out)?;
+            }
         }
+        Format::Sarif => sarif::render(report, out)?,
         Format::Json => {
             serde_json::to_writer_pretty(&mut *out, report)?;
             writeln!(out)?;
@@ -313,6 +327,46 @@ pub fn render(report: &Report, format: Format, out: &mut dyn Write) -> Result<()
         }
         Format::Markdown => markdown::render(report, out)?,
         Format::Html => html::render(report, out)?,
+    }
+    Ok(())
+}
+
+/// Writes only the maturity assessment of `report` (the `gaps` command).
+pub fn render_gaps(report: &Report, format: Format, out: &mut dyn Write) -> Result<()> {
+    let Some(m) = &report.maturity else {
+        return Ok(());
+    };
+    match format {
+        Format::Table => {
+            writeln!(out, "Gaps for {}", report.repo.path)?;
+            gaps::render(m, out)?;
+            if !report.warnings.is_empty() {
+                writeln!(
+                    out,
+                    "{} warnings (see `scan` or --format json)",
+                    report.warnings.len()
+                )?;
+            }
+        }
+        Format::Json | Format::Yaml => {
+            let v = serde_json::json!({
+                "schema_version": SCHEMA_VERSION,
+                "tool_version": report.tool_version,
+                "repo": report.repo,
+                "maturity": m,
+                "warnings": report.warnings,
+            });
+            if format == Format::Json {
+                serde_json::to_writer_pretty(&mut *out, &v)?;
+                writeln!(out)?;
+            } else {
+                out.write_all(serde_yaml::to_string(&v)?.as_bytes())?;
+            }
+        }
+        Format::Sarif => sarif::render(report, out)?,
+        Format::Markdown | Format::Html => {
+            anyhow::bail!("`gaps` writes table, json, yaml or sarif; `canvas` writes the pages")
+        }
     }
     Ok(())
 }

@@ -14,7 +14,7 @@ use crate::canvas::Block;
 use crate::detect::python;
 use crate::detect::redact::snippet;
 use crate::detect::spec::Confidence;
-use crate::yaml::{self, Value};
+use crate::yaml::Value;
 
 struct AirflowRe {
     dag_id: Regex,
@@ -181,43 +181,94 @@ pub(crate) fn parse_pipeline_spec(path: &str, text: &str) -> ParseOut {
     if !text.contains("pipelineInfo") {
         return out;
     }
-    let doc = if path.ends_with(".json") {
-        serde_json::from_str::<serde_json::Value>(text)
-            .map_err(|e| format!("invalid JSON: {e}"))
-            .and_then(|v| serde_yaml::to_value(v).map_err(|e| e.to_string()))
-    } else {
-        yaml::parse(text)
-    };
-    let doc = match doc {
-        Ok(d) => d,
-        Err(e) => {
-            out.warnings.push(e);
-            return out;
+    let found = if path.ends_with(".json") {
+        match serde_json::from_str::<serde_json::Value>(text) {
+            Ok(doc) => {
+                let spec = doc.get("pipelineSpec").unwrap_or(&doc);
+                spec.get("pipelineInfo").map(|info| {
+                    (
+                        info.get("name")
+                            .and_then(serde_json::Value::as_str)
+                            .map(str::to_string),
+                        spec.get("components")
+                            .and_then(serde_json::Value::as_object)
+                            .map_or(0, serde_json::Map::len),
+                    )
+                })
+            }
+            Err(e) => {
+                out.warnings.push(format!("invalid JSON: {e}"));
+                return out;
+            }
         }
+    } else {
+        spec_outline(text)
     };
-    let spec = doc.get("pipelineSpec").unwrap_or(&doc);
-    let Some(info) = spec.get("pipelineInfo") else {
-        return out;
-    };
-    let components = spec
-        .get("components")
-        .and_then(Value::as_mapping)
-        .map_or(0, serde_yaml::Mapping::len);
-    out.facts.push(Fact {
-        block: Block::MlPipelines,
-        key: "compiled_pipelines",
-        value: json!({
-            "path": path,
-            "name": info.get("name").and_then(Value::as_str),
-            "components": components,
-        }),
-    });
+    if let Some((name, components)) = found {
+        out.facts.push(Fact {
+            block: Block::MlPipelines,
+            key: "compiled_pipelines",
+            value: json!({ "path": path, "name": name, "components": components }),
+        });
+    }
     out
+}
+
+/// The pipeline name and component count of a compiled YAML spec, read from its outline.
+/// Compiled specs are machine-written (block style, two-space indent) and often megabytes of
+/// executor definitions: a full YAML parse of each cost more than the rest of a scan.
+fn spec_outline(text: &str) -> Option<(Option<String>, usize)> {
+    let indent = |l: &str| l.len() - l.trim_start().len();
+    let lines: Vec<&str> = text
+        .lines()
+        .filter(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
+        .collect();
+    // `pipelineInfo:` at the top, or one level down under `pipelineSpec:`.
+    let (at, base) = lines.iter().enumerate().find_map(|(i, l)| {
+        let n = indent(l);
+        (n <= 2 && l.trim() == "pipelineInfo:").then_some((i, n))
+    })?;
+    let children = |start: usize| {
+        lines[start + 1..]
+            .iter()
+            .take_while(move |l| indent(l) > base)
+            .copied()
+    };
+    let name = children(at)
+        .filter(|l| indent(l) == base + 2)
+        .find_map(|l| l.trim().strip_prefix("name:"))
+        .map(|v| v.trim().trim_matches(|c| c == '"' || c == '\'').to_string());
+    let components = lines
+        .iter()
+        .position(|l| indent(l) == base && l.trim_end().ends_with("components:"))
+        .map_or(0, |c| {
+            children(c)
+                .filter(|l| indent(l) == base + 2 && l.trim_end().ends_with(':'))
+                .count()
+        });
+    Some((name, components))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn compiled_spec_outline_top_level_and_nested() {
+        let top = "# PIPELINE DEFINITION\ncomponents:\n  comp-a:\n    executorLabel: exec-a\n  comp-b:\n    executorLabel: exec-b\npipelineInfo:\n  name: 'fraud-training'\nroot:\n  dag: {}\n";
+        assert_eq!(
+            spec_outline(top),
+            Some((Some("fraud-training".to_string()), 2))
+        );
+        let nested = "displayName: x\npipelineSpec:\n  components:\n    comp-a:\n      x: 1\n  pipelineInfo:\n    name: nested\n";
+        assert_eq!(spec_outline(nested), Some((Some("nested".to_string()), 1)));
+        // The word in a string or a deeper key is not a spec.
+        assert_eq!(spec_outline("doc: \"pipelineInfo: x\"\n"), None);
+        assert_eq!(
+            spec_outline("a:\n  b:\n    c:\n      pipelineInfo:\n"),
+            None
+        );
+    }
 
     #[test]
     fn airflow_dag_ids_schedules_operators() {

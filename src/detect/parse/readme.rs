@@ -24,7 +24,26 @@ fn statement() -> &'static Regex {
     })
 }
 
+/// The opening paragraph speaks of machine learning: it says what the project's models are
+/// for, if not as a prediction task on a named object.
+fn purpose() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        Regex::new(r"(?i)\b(models?|training|train|fine-?tun[a-z]*|neural|deep learning|machine learning|ML|MLOps|LLMs?|GPTs?|inference|predictions?|classifiers?|forecasting)\b")
+            .expect("valid purpose pattern")
+    })
+}
+
+/// `text` without its inline code spans: `train.py` names a file, not a purpose.
+fn without_code(text: &str) -> String {
+    text.split('`').step_by(2).collect::<Vec<_>>().join(" ")
+}
+
 fn is_prose(line: &str) -> bool {
+    // An indented block is code, whatever it says.
+    if line.starts_with("    ") || line.starts_with('\t') {
+        return false;
+    }
     let t = line.trim();
     !(t.is_empty()
         || t.starts_with('#')
@@ -35,8 +54,7 @@ fn is_prose(line: &str) -> bool {
         || t.starts_with("---")
         || t.starts_with("===")
         || t.starts_with(".. ")
-        || t.starts_with(':')
-        || t.starts_with("    "))
+        || t.starts_with(':'))
 }
 
 /// Parses a root README.
@@ -97,13 +115,34 @@ pub(crate) fn parse_readme(path: &str, text: &str) -> ParseOut {
         key: "readme",
         value: json!({"path": path, "title": title, "summary": snippet(&summary)}),
     });
-    if let Some((line, t)) = prose.iter().find(|(_, t)| statement().is_match(t)) {
+    let stated = prose
+        .iter()
+        .find(|(_, t)| statement().is_match(t))
+        .map(|(line, t)| (*line, *t, Confidence::High))
+        .or_else(|| {
+            // Else the opening two paragraphs (the first is often a notice), if they describe
+            // the project in ML terms (medium).
+            let mut breaks = 0;
+            prose
+                .iter()
+                .enumerate()
+                .take_while(|(i, (line, _))| {
+                    if *i > 0 && *line != prose[i - 1].0 + 1 {
+                        breaks += 1;
+                    }
+                    breaks < 2
+                })
+                .map(|(_, p)| p)
+                .find(|(_, t)| purpose().is_match(&without_code(t)))
+                .map(|(line, t)| (*line, *t, Confidence::Medium))
+        });
+    if let Some((line, t, confidence)) = stated {
         out.hits.push(ParsedHit {
             tool: "readme-problem-statement",
             capability: "problem_statement",
             block: Block::ValueProposition,
-            confidence: Confidence::High,
-            line: Some(*line),
+            confidence,
+            line: Some(line),
             snippet: snippet(t),
         });
     }
@@ -129,6 +168,17 @@ mod tests {
             "\nMore text.\n".repeat(30)
         );
         assert!(parse_readme("README.md", &later).hits.is_empty());
+    }
+
+    #[test]
+    fn an_opening_paragraph_about_models_counts_with_medium_confidence() {
+        let r = "# tinyGPT\n\nThe smallest repository for training medium-sized GPTs.\n\nMore.\n";
+        let out = parse_readme("README.md", r);
+        assert_eq!(out.hits[0].confidence, Confidence::Medium);
+        assert_eq!(out.hits[0].line, Some(3));
+        // Only the opening paragraph: a later mention of models is not a purpose.
+        let r = "# tool\n\nA command-line helper.\n\nSee below.\n\nIt can also load models.\n";
+        assert!(parse_readme("README.md", r).hits.is_empty());
     }
 
     #[test]
