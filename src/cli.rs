@@ -37,7 +37,7 @@ Formats:
             whose evidence is gone is marked stale, an answer that contradicts the scan is
             flagged; a one-line summary says so (not with --quiet). `scan` and `canvas` read
             the file and show the team's answers.
-  table, json  as `scan`, with the team's answers merged in
+  table, json, sarif  as `scan`, with the team's answers merged in
 
 Examples:
   mlops-canvas canvas .                             the canvas as Markdown
@@ -47,6 +47,7 @@ Examples:
 
 Exit codes:
   0  success
+  1  a requested gate failed (--fail-on)
   2  usage error or fatal error (missing path, malformed answers file: nothing is written)";
 
 /// Audit a machine-learning repository: which MLOps stack it really has, with the file that

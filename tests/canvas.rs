@@ -483,3 +483,58 @@ fn canvas_help_says_where_the_answers_file_goes() {
     let help = run_in(Path::new(env!("CARGO_MANIFEST_DIR")), &["canvas", "--help"]);
     insta::assert_snapshot!("canvas_help", help);
 }
+
+#[test]
+fn a_team_answer_settles_the_maturity_row_only_people_can_answer() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::write(
+        root.join("README.md"),
+        "# Scoring\n\nScores sales leads so the sales team calls the warm ones first.\n",
+    )
+    .unwrap();
+    std::fs::write(root.join("train.py"), "import sklearn\nimport mlflow\n").unwrap();
+    let row = |json: &Value| {
+        json["maturity"]["gaps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|g| g["capability"] == "model_ownership")
+            .cloned()
+            .unwrap()
+    };
+    let scan = || -> Value {
+        serde_json::from_str(&run_in(
+            root,
+            &[
+                "scan",
+                "--no-git",
+                "-f",
+                "json",
+                "--level",
+                "strategic",
+                ".",
+            ],
+        ))
+        .unwrap()
+    };
+    assert_eq!(row(&scan())["status"], "needs_answer");
+    run_in(root, &["canvas", "--no-git", "-f", "yaml", "."]);
+    let file = root.join("mlops-canvas.yaml");
+    let text = std::fs::read_to_string(&file).unwrap();
+    std::fs::write(
+        &file,
+        answer(&text, "vp.owner", "answer: The sales-ops ML team (Ana)"),
+    )
+    .unwrap();
+    let after = row(&scan());
+    assert_eq!(after["status"], "met", "{after}");
+    assert!(after["detail"]
+        .as_str()
+        .unwrap()
+        .contains("sales-ops ML team"));
+    // The page shows each block's maturity status.
+    let md = run_in(root, &["canvas", "--no-git", "--level", "strategic", "."]);
+    assert!(md.contains("Maturity (ml-ops.org)"), "{md}");
+    assert!(!md.contains("not assessed"), "{md}");
+}

@@ -26,7 +26,7 @@ pub(crate) fn run(args: &PathArgs, out: &mut dyn Write) -> Result<ExitStatus> {
         super::write_output(common.output.as_deref(), out, |w| {
             report::render(&scan.report, common.format, w)
         })?;
-        return Ok(ExitStatus::Success);
+        return Ok(super::scan::gate_status(&scan.report, common));
     }
     std::fs::metadata(&args.path)
         .with_context(|| format!("cannot read {}", args.path.display()))?;
@@ -66,9 +66,10 @@ pub(crate) fn run(args: &PathArgs, out: &mut dyn Write) -> Result<ExitStatus> {
     let rendered = answers_file::render(&scan.merged, old).map_err(|e| {
         anyhow!("cannot update the answers file without losing text ({e}); nothing was written")
     })?;
+    let status = super::scan::gate_status(&scan.report, common);
     let Some(target) = target else {
         out.write_all(rendered.text.as_bytes())?;
-        return Ok(ExitStatus::Success);
+        return Ok(status);
     };
     let unchanged = scan
         .answers
@@ -100,7 +101,7 @@ pub(crate) fn run(args: &PathArgs, out: &mut dyn Write) -> Result<ExitStatus> {
             )?;
         }
     }
-    Ok(ExitStatus::Success)
+    Ok(status)
 }
 
 /// "47 questions: 29 answered by the scan, 2 by the team, ..., 16 open".

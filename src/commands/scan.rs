@@ -239,12 +239,16 @@ pub fn scan_canvas(
         history_read,
     );
     answers_file::apply(&mut report, &merged);
-    assess(
-        &mut report,
-        catalog,
-        &settings,
-        &std::collections::BTreeMap::new(),
-    )?;
+    // The team's answers count for the maturity rows only people can settle.
+    let human: std::collections::BTreeMap<String, String> = merged
+        .iter()
+        .filter(|m| m.status != crate::canvas::AnswerStatus::Retired)
+        .filter_map(|m| {
+            let a = m.answer.as_deref()?;
+            (!a.trim().is_empty()).then(|| (m.id.clone(), a.to_string()))
+        })
+        .collect();
+    assess(&mut report, catalog, &settings, &human)?;
     Ok(CanvasScan {
         report,
         merged,

@@ -52,6 +52,7 @@ header.page { display: flex; flex-wrap: wrap; align-items: baseline; gap: 4px 18
 header.page h1 { font-size: 20px; margin: 0; }
 header.page .repo { font-weight: 600; overflow-wrap: anywhere; }
 header.page .meta, .legend { color: var(--muted); font-size: 12px; }
+header.page .verdict { width: 100%; margin: 0; font-size: 12px; }
 .legend { display: flex; flex-wrap: wrap; gap: 4px 12px; list-style: none; margin: 0; padding: 0; width: 100%; }
 .legend .sw { display: inline-block; width: 10px; height: 10px; border-radius: 2px; margin-right: 4px; vertical-align: -1px; }
 .canvas { display: grid; grid-template-columns: minmax(0, 2fr) minmax(0, 1.2fr) minmax(0, 2fr);
@@ -124,7 +125,7 @@ table.dora td { white-space: nowrap; } table.dora td:first-child { white-space: 
 @media print {
   body { background: #fff; padding: 0; font-size: 7.5pt; -webkit-print-color-adjust: exact; print-color-adjust: exact; }
   header.page { margin-bottom: 4px; } header.page h1 { font-size: 12pt; }
-  header.page .meta, .legend { font-size: 6.5pt; }
+  header.page .meta, .legend, header.page .verdict { font-size: 6.5pt; }
   body { line-height: 1.2; }
   .canvas { grid-template-columns: minmax(0, 2fr) minmax(0, 1.2fr) minmax(0, 2fr); grid-template-rows: auto 1fr; grid-template-areas: "data vp model" "meta meta model"; gap: 5px; }
   .qa > li { margin: 1px 0; }
@@ -207,6 +208,9 @@ fn header(report: &Report, h: &mut String) {
             String::new()
         }
     );
+    if let Some(m) = page::maturity_line(report) {
+        let _ = writeln!(h, "<p class=\"verdict\">{}</p>", esc(&m));
+    }
     h.push_str("<ul class=\"legend\"><li>maturity:</li>");
     for (class, label) in [
         ("met", "met"),

@@ -115,6 +115,10 @@ pub(crate) fn render(report: &Report, out: &mut dyn Write) -> Result<()> {
         }
     )?;
     writeln!(out)?;
+    if let Some(m) = page::maturity_line(report) {
+        writeln!(out, "{}", md(&m))?;
+        writeln!(out)?;
+    }
 
     // The canvas at a glance, laid out as the canvas is.
     writeln!(

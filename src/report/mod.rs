@@ -371,10 +371,16 @@ pub fn render_gaps(report: &Report, format: Format, out: &mut dyn Write) -> Resu
     Ok(())
 }
 
-/// A block's maturity `(level, status)`, status one of met / partial / missing; `None` while
-/// the block is not assessed. The page views ask only this, so wiring maturity in is one line.
+/// A block's maturity `(level, status)`, status one of met / partial / missing against the
+/// target level; `None` when the block is not assessed. The page views ask only this.
 pub(crate) fn block_status(report: &Report, block: Block) -> Option<(String, String)> {
-    // TODO(maturity): return report.maturity's blocks.<id> {level, status} once it lands.
-    let _ = (report, block);
-    None
+    use crate::maturity::BlockStatus;
+    let m = report.maturity.as_ref()?;
+    let (_, b) = m.blocks.0.iter().find(|(b, _)| *b == block)?;
+    let status = match b.status {
+        BlockStatus::Met => "met",
+        BlockStatus::Partial => "partial",
+        BlockStatus::Missing => "missing",
+    };
+    Some((b.level.clone(), status.to_string()))
 }

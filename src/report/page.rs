@@ -119,7 +119,7 @@ pub(crate) fn status(report: &Report, block: Block) -> (&'static str, String) {
                 "missing" => "missing",
                 _ => "not-assessed",
             };
-            (class, format!("{level}: {status}"))
+            (class, format!("{level} · {status}"))
         }
         None => ("not-assessed", "not assessed".to_string()),
     }
@@ -162,6 +162,16 @@ pub(crate) fn readme(report: &Report) -> Option<(String, String, String)> {
     let text = |k: &str| r[k].as_str().unwrap_or_default().to_string();
     let (title, summary) = (text("title"), text("summary"));
     (!title.is_empty() || !summary.is_empty()).then(|| (title, summary, text("path")))
+}
+
+/// "Maturity (ml-ops.org): inferred strategic, target transformational. <verdict>", when the
+/// report was assessed.
+pub(crate) fn maturity_line(report: &Report) -> Option<String> {
+    let m = report.maturity.as_ref()?;
+    Some(format!(
+        "Maturity ({}): inferred {}, target {}; each block shows its level and its status against the target. {}",
+        m.profile, m.inferred_level, m.target_level, m.verdict
+    ))
 }
 
 /// The first `n` items joined by "; ", and how many more there are.
