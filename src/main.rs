@@ -7,10 +7,14 @@ use std::process;
 use clap::Parser;
 use mlops_canvas::{cli::Cli, ExitStatus};
 
+/// A closed pipe (`| head`) ends the output early; that is success, not an error. The io error
+/// may sit inside a serializer's error.
 fn is_broken_pipe(err: &anyhow::Error) -> bool {
     err.chain().any(|c| {
         c.downcast_ref::<io::Error>()
             .is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
+            || c.downcast_ref::<serde_json::Error>()
+                .is_some_and(|e| e.io_error_kind() == Some(io::ErrorKind::BrokenPipe))
     })
 }
 
