@@ -4,6 +4,10 @@
 //! a catalogue detector) and warnings. Parsers run inside the single walk: the engine reads a
 //! file once and hands the same text to every signal and parser that targets it.
 //!
+//! Python parsers get the file as [`PySource`]: the masks and imports the engine computed
+//! once for every signal, so no parser masks a file again. Each parser first checks cheaply
+//! (an import, a byte string) whether the file can concern it, and returns nothing otherwise.
+//!
 //! Adding a parser: one file here, one entry in [`PARSERS`], a fixture and its snapshot.
 
 pub(crate) mod ci;
@@ -12,6 +16,7 @@ pub(crate) mod docker;
 pub(crate) mod dvc;
 pub(crate) mod k8s;
 pub(crate) mod pipelines;
+pub(crate) mod pysrc;
 pub(crate) mod readme;
 pub(crate) mod stores;
 
@@ -19,6 +24,7 @@ use serde::Serialize;
 
 use crate::canvas::Block;
 use crate::detect::spec::Confidence;
+pub(crate) use pysrc::PySource;
 
 /// A structured detail extracted from a file, shown under `blocks.<id>.facts.<key>`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -52,12 +58,22 @@ pub(crate) struct ParseOut {
     pub warnings: Vec<String>,
 }
 
+/// How a parser reads a file.
+#[derive(Clone, Copy)]
+pub(crate) enum ParseFn {
+    /// The file's text as read.
+    Text(fn(path: &str, text: &str) -> ParseOut),
+    /// Python source (a `.py` file or a notebook's code cells) with the engine's masks.
+    Python(fn(path: &str, src: &PySource) -> ParseOut),
+}
+
 /// A registered parser.
 pub(crate) struct Parser {
     pub name: &'static str,
-    /// Globs, with the same rules as detector globs.
+    /// Globs, with the same rules as detector globs. A [`ParseFn::Python`] parser only ever
+    /// sees `.py` files and notebooks among them.
     pub globs: &'static [&'static str],
-    pub parse: fn(path: &str, text: &str) -> ParseOut,
+    pub parse: ParseFn,
 }
 
 /// Every parser, in the order they run on a file.
@@ -65,7 +81,7 @@ pub(crate) static PARSERS: &[Parser] = &[
     Parser {
         name: "github-actions",
         globs: &[".github/workflows/*.yml", ".github/workflows/*.yaml"],
-        parse: ci::parse_github_actions,
+        parse: ParseFn::Text(ci::parse_github_actions),
     },
     Parser {
         name: "dockerfile",
@@ -76,7 +92,7 @@ pub(crate) static PARSERS: &[Parser] = &[
             "*.dockerfile",
             "Containerfile",
         ],
-        parse: docker::parse_dockerfile,
+        parse: ParseFn::Text(docker::parse_dockerfile),
     },
     Parser {
         name: "compose",
@@ -88,74 +104,74 @@ pub(crate) static PARSERS: &[Parser] = &[
             "compose.yml",
             "compose.yaml",
         ],
-        parse: docker::parse_compose,
+        parse: ParseFn::Text(docker::parse_compose),
     },
     Parser {
         name: "dvc.yaml",
         globs: &["dvc.yaml"],
-        parse: dvc::parse_dvc_yaml,
+        parse: ParseFn::Text(dvc::parse_dvc_yaml),
     },
     Parser {
         name: "dvc-config",
         globs: &[".dvc/config"],
-        parse: dvc::parse_dvc_config,
+        parse: ParseFn::Text(dvc::parse_dvc_config),
     },
     Parser {
         name: "dvc-file",
         globs: &["*.dvc"],
-        parse: dvc::parse_dvc_file,
+        parse: ParseFn::Text(dvc::parse_dvc_file),
     },
     Parser {
         name: "dvc.lock",
         globs: &["dvc.lock"],
-        parse: dvc::parse_dvc_lock,
+        parse: ParseFn::Text(dvc::parse_dvc_lock),
     },
     Parser {
         name: "kubernetes",
         globs: &["*.yaml", "*.yml"],
-        parse: k8s::parse_manifests,
+        parse: ParseFn::Text(k8s::parse_manifests),
     },
     Parser {
         name: "helm-chart",
         globs: &["Chart.yaml"],
-        parse: k8s::parse_chart,
+        parse: ParseFn::Text(k8s::parse_chart),
     },
     Parser {
         name: "airflow",
         globs: &["*.py"],
-        parse: pipelines::parse_airflow,
+        parse: ParseFn::Python(pipelines::parse_airflow),
     },
     Parser {
         name: "prefect",
         globs: &["prefect.yaml", "prefect.yml"],
-        parse: pipelines::parse_prefect_yaml,
+        parse: ParseFn::Text(pipelines::parse_prefect_yaml),
     },
     Parser {
         name: "pipeline-spec",
         // Compiled specs are conventionally named after the pipeline; reading every JSON file
         // of a repository for them would cost more than it finds.
         globs: &["*pipeline*.json", "*pipeline*.yaml", "*pipeline*.yml"],
-        parse: pipelines::parse_pipeline_spec,
+        parse: ParseFn::Text(pipelines::parse_pipeline_spec),
     },
     Parser {
         name: "feast",
         globs: &["feature_store.yaml", "feature_store.yml"],
-        parse: stores::parse_feast_config,
+        parse: ParseFn::Text(stores::parse_feast_config),
     },
     Parser {
         name: "feast-repo",
         globs: &["*.py"],
-        parse: stores::parse_feast_repo,
+        parse: ParseFn::Python(stores::parse_feast_repo),
     },
     Parser {
         name: "mlproject",
         globs: &["MLproject"],
-        parse: stores::parse_mlproject,
+        parse: ParseFn::Text(stores::parse_mlproject),
     },
     Parser {
         name: "terraform",
         globs: &["*.tf"],
-        parse: stores::parse_terraform,
+        parse: ParseFn::Text(stores::parse_terraform),
     },
     Parser {
         name: "readme",
@@ -168,12 +184,12 @@ pub(crate) static PARSERS: &[Parser] = &[
             "Readme.md",
             "README.markdown",
         ],
-        parse: readme::parse_readme,
+        parse: ParseFn::Text(readme::parse_readme),
     },
     Parser {
         name: "gitlab-ci",
         globs: &[".gitlab-ci.yml", ".gitlab/ci/*.yml", ".gitlab/ci/*.yaml"],
-        parse: ci::parse_gitlab_ci,
+        parse: ParseFn::Text(ci::parse_gitlab_ci),
     },
 ];
 

@@ -9,9 +9,8 @@ use std::sync::OnceLock;
 use regex::Regex;
 use serde_json::json;
 
-use super::{Fact, ParseOut};
+use super::{Fact, ParseOut, PySource};
 use crate::canvas::Block;
-use crate::detect::python;
 use crate::detect::redact::redact;
 use crate::yaml::Value;
 
@@ -62,19 +61,16 @@ fn feast_re() -> &'static Regex {
 }
 
 /// Counts Feast objects defined in a feature repository's Python code.
-pub(crate) fn parse_feast_repo(path: &str, text: &str) -> ParseOut {
+pub(crate) fn parse_feast_repo(path: &str, src: &PySource) -> ParseOut {
     let mut out = ParseOut::default();
-    if !text.contains("feast") {
+    if !src.imports_any(&["feast"]) {
         return out;
     }
-    let code = python::mask(text).no_comments;
-    if !code.contains("from feast") && !code.contains("import feast") {
-        return out;
-    }
+    let code = src.no_comments;
     let mut entities = BTreeSet::new();
     let mut views = BTreeSet::new();
     let mut services = BTreeSet::new();
-    for c in feast_re().captures_iter(&code) {
+    for c in feast_re().captures_iter(code) {
         let name = c
             .get(2)
             .map_or_else(|| "(unnamed)".to_string(), |m| m.as_str().to_string());
@@ -216,7 +212,10 @@ mod tests {
         assert_eq!(v["online_store"], "redis");
         assert_eq!(v["offline_store"], "bigquery");
         let code = "from feast import Entity, FeatureView\ncustomer = Entity(name=\"customer\")\nstats = FeatureView(\n    name='customer_stats', entities=[customer])\n";
-        let v = &parse_feast_repo("feature_repo/defs.py", code).facts[0].value;
+        let out = crate::detect::parse::pysrc::with_source(code, |s| {
+            parse_feast_repo("feature_repo/defs.py", s)
+        });
+        let v = &out.facts[0].value;
         assert_eq!(v["entities"][0], "customer");
         assert_eq!(v["feature_views"][0], "customer_stats");
     }
