@@ -18,6 +18,7 @@ pub(crate) mod k8s;
 pub(crate) mod pipelines;
 pub(crate) mod pysrc;
 pub(crate) mod readme;
+pub(crate) mod sagemaker;
 pub(crate) mod stores;
 
 use serde::Serialize;
@@ -140,6 +141,11 @@ pub(crate) static PARSERS: &[Parser] = &[
         name: "airflow",
         globs: &["*.py"],
         parse: ParseFn::Python(pipelines::parse_airflow),
+    },
+    Parser {
+        name: "sagemaker-pipelines",
+        globs: &["*.py", "*.ipynb"],
+        parse: ParseFn::Python(sagemaker::parse_sagemaker_pipelines),
     },
     Parser {
         name: "prefect",
