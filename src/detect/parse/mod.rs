@@ -12,6 +12,7 @@
 
 pub(crate) mod ci;
 pub(crate) mod cron;
+pub(crate) mod dagster;
 pub(crate) mod docker;
 pub(crate) mod dvc;
 pub(crate) mod k8s;
@@ -146,6 +147,11 @@ pub(crate) static PARSERS: &[Parser] = &[
         name: "sagemaker-pipelines",
         globs: &["*.py", "*.ipynb"],
         parse: ParseFn::Python(sagemaker::parse_sagemaker_pipelines),
+    },
+    Parser {
+        name: "dagster",
+        globs: &["*.py"],
+        parse: ParseFn::Python(dagster::parse_dagster),
     },
     Parser {
         name: "prefect",

@@ -1,7 +1,7 @@
 //! Pipeline code read as text (never imported): Airflow DAGs (dag ids, schedules including
-//! presets, cron, timetables and datasets, operators, task count), and the schedules of
-//! Prefect deployments, Dagster schedules and sensors, and Kubeflow/Vertex compiled pipeline
-//! specs. Jinja templating inside DAG files is plain text here and does no harm.
+//! presets, cron, timetables and datasets, operators, task count), the schedules of Prefect
+//! deployments, and Kubeflow/Vertex compiled pipeline specs (Dagster has its own reader in
+//! `dagster.rs`). Jinja templating inside DAG files is plain text here and does no harm.
 
 use std::collections::BTreeSet;
 use std::sync::OnceLock;

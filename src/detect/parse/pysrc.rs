@@ -59,6 +59,8 @@ pub(crate) struct Decorator<'a> {
     pub args: Option<Range<usize>>,
     /// The decorated `def`/`class`: kind, name and the offset of its keyword.
     pub target: Option<(TargetKind, &'a str, usize)>,
+    /// The decorator's parentheses never close (a syntax error or a truncated file).
+    pub unclosed: bool,
 }
 
 impl Decorator<'_> {
@@ -132,6 +134,14 @@ impl<'a> PySource<'a> {
                 .unwrap_or(virtual_line),
             None => virtual_line,
         }
+    }
+
+    /// The warning for a call or decorator whose parentheses never close.
+    pub(crate) fn unclosed_warning(&self, what: &str, at: usize) -> String {
+        format!(
+            "unclosed `{what}(` at line {} (a syntax error or a truncated file)",
+            self.line(at)
+        )
     }
 
     /// The byte range inside a bracket pair, given the offset of its `(`, `[` or `{`: a call's
@@ -292,6 +302,7 @@ impl<'a> PySource<'a> {
                         at,
                         args: None,
                         target: None,
+                        unclosed: true,
                     });
                     continue;
                 };
@@ -318,6 +329,7 @@ impl<'a> PySource<'a> {
                 at,
                 args,
                 target,
+                unclosed: false,
             });
         }
         out
@@ -353,6 +365,19 @@ pub(crate) fn positional<'a, 'b>(args: &'b [Arg<'a>], n: usize) -> Option<&'b Ar
     args.iter().filter(|a| a.name.is_none()).nth(n)
 }
 
+/// The variable a call is assigned to: `nightly = ScheduleDefinition(` -> `nightly`.
+pub(crate) fn assigned_name(code: &str, call_start: usize) -> Option<&str> {
+    let line_start = code[..call_start].rfind('\n').map_or(0, |i| i + 1);
+    let before = code[line_start..call_start].trim_end();
+    let lhs = before.strip_suffix('=')?;
+    if lhs.ends_with(['=', '!', '<', '>']) {
+        return None;
+    }
+    let lhs = lhs.trim();
+    let lhs = lhs.split(':').next().unwrap_or(lhs).trim();
+    (!lhs.is_empty() && lhs.chars().all(|c| c.is_alphanumeric() || c == '_')).then_some(lhs)
+}
+
 /// Builds a source from text, for unit tests of Python parsers.
 #[cfg(test)]
 pub(crate) fn with_source<R>(text: &str, f: impl FnOnce(&PySource) -> R) -> R {
@@ -378,6 +403,7 @@ mod tests {
             assert_eq!(literal(args[0].value), Some("a,b"));
             assert_eq!(args[1].value, "[s1, s2]");
             assert_eq!(positional(&args, 0).unwrap().value, "3");
+            assert_eq!(assigned_name(s.code, open - 4), Some("x"));
         });
     }
 

@@ -66,13 +66,6 @@ pub(crate) fn parse_sagemaker_pipelines(path: &str, src: &PySource) -> ParseOut 
         return out;
     }
     let re = res();
-    let unclosed = |what: &str, at: usize, out: &mut ParseOut| {
-        out.warnings.push(format!(
-            "unclosed `{what}(` at line {}; the rest of the file was not read for it",
-            src.line(at)
-        ));
-    };
-
     let sklearn_pipeline = src.imports_name_from("sklearn", "Pipeline");
     let sagemaker_pipeline = src.imports_name_from("sagemaker", "Pipeline");
     let mut pipelines = Vec::new();
@@ -89,7 +82,7 @@ pub(crate) fn parse_sagemaker_pipelines(path: &str, src: &PySource) -> ParseOut 
         }
         let open = all.end() - 1;
         let Some(range) = src.call_args(open) else {
-            unclosed("Pipeline", open, &mut out);
+            out.warnings.push(src.unclosed_warning("Pipeline", open));
             break;
         };
         let args = src.args(range);
@@ -132,7 +125,8 @@ pub(crate) fn parse_sagemaker_pipelines(path: &str, src: &PySource) -> ParseOut 
         };
         let open = all.end() - 1;
         let Some(range) = src.call_args(open) else {
-            unclosed(class.as_str(), open, &mut out);
+            out.warnings
+                .push(src.unclosed_warning(class.as_str(), open));
             break;
         };
         let args = src.args(range);
@@ -183,7 +177,8 @@ pub(crate) fn parse_sagemaker_pipelines(path: &str, src: &PySource) -> ParseOut 
     for m in re.schedule.find_iter(src.code) {
         let open = m.end() - 1;
         let Some(range) = src.call_args(open) else {
-            unclosed("PipelineSchedule", open, &mut out);
+            out.warnings
+                .push(src.unclosed_warning("PipelineSchedule", open));
             break;
         };
         let args = src.args(range);
