@@ -16,11 +16,14 @@ pub(crate) mod dagster;
 pub(crate) mod docker;
 pub(crate) mod dvc;
 pub(crate) mod k8s;
+pub(crate) mod kedro;
+pub(crate) mod metaflow;
 pub(crate) mod pipelines;
 pub(crate) mod pysrc;
 pub(crate) mod readme;
 pub(crate) mod sagemaker;
 pub(crate) mod stores;
+pub(crate) mod zenml;
 
 use serde::Serialize;
 
@@ -152,6 +155,31 @@ pub(crate) static PARSERS: &[Parser] = &[
         name: "dagster",
         globs: &["*.py"],
         parse: ParseFn::Python(dagster::parse_dagster),
+    },
+    Parser {
+        name: "metaflow",
+        globs: &["*.py"],
+        parse: ParseFn::Python(metaflow::parse_metaflow),
+    },
+    Parser {
+        name: "zenml",
+        globs: &["*.py", "*.ipynb"],
+        parse: ParseFn::Python(zenml::parse_zenml),
+    },
+    Parser {
+        name: "kedro",
+        globs: &["*.py"],
+        parse: ParseFn::Python(kedro::parse_kedro_pipeline),
+    },
+    Parser {
+        name: "kedro-catalog",
+        globs: &[
+            "**/conf/*/catalog*.yml",
+            "**/conf/*/catalog*.yaml",
+            "**/conf/*/catalog/**/*.yml",
+            "**/conf/*/catalog/**/*.yaml",
+        ],
+        parse: ParseFn::Text(kedro::parse_kedro_catalog),
     },
     Parser {
         name: "prefect",

@@ -355,6 +355,11 @@ pub(crate) fn literal(value: &str) -> Option<&str> {
     None
 }
 
+/// An integer literal (`1`, `2`), or `None`.
+pub(crate) fn int(value: &str) -> Option<i64> {
+    value.trim().replace('_', "").parse().ok()
+}
+
 /// Looks up a keyword argument.
 pub(crate) fn kwarg<'a, 'b>(args: &'b [Arg<'a>], name: &str) -> Option<&'b Arg<'a>> {
     args.iter().find(|a| a.name == Some(name))
