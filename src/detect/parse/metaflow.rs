@@ -167,25 +167,25 @@ pub(crate) fn parse_metaflow(path: &str, src: &PySource) -> ParseOut {
         for d in &flow_decos {
             let line = src.line(d.at);
             let args = d.args.clone().map(|r| src.args(r)).unwrap_or_default();
-            let (kind, reads) = match d.short() {
+            let reads = match d.short() {
                 "schedule" => {
                     let (reads, expr) = schedule_reads(src, d);
                     schedule = Some(json!({"reads": reads, "cron": expr, "line": line}));
-                    ("schedule", reads)
+                    reads
                 }
                 "trigger" => {
                     let ev = kwarg(&args, "event")
                         .or_else(|| kwarg(&args, "events"))
                         .map_or_else(|| "an event".to_string(), |a| src.text_of(a.value));
                     triggers.push(json!({"kind": "event", "on": ev, "line": line}));
-                    ("event", format!("on event {ev}"))
+                    format!("on event {ev}")
                 }
                 "trigger_on_finish" => {
                     let f = kwarg(&args, "flow")
                         .or_else(|| kwarg(&args, "flows"))
                         .map_or_else(|| "another flow".to_string(), |a| src.text_of(a.value));
                     triggers.push(json!({"kind": "flow finished", "on": f, "line": line}));
-                    ("event", format!("when {f} finishes"))
+                    format!("when {f} finishes")
                 }
                 "project" => {
                     project = kwarg(&args, "name").map(|a| src.text_of(a.value));
@@ -199,10 +199,7 @@ pub(crate) fn parse_metaflow(path: &str, src: &PySource) -> ParseOut {
                 block: Block::MlPipelines,
                 confidence: Confidence::High,
                 line: Some(line),
-                snippet: snippet(&format!(
-                    "flow {flow} runs {reads} (@{}, {kind})",
-                    d.short()
-                )),
+                snippet: snippet(&format!("flow {flow} runs {reads} (@{})", d.short())),
             });
         }
         out.facts.push(Fact {

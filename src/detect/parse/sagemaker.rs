@@ -229,10 +229,10 @@ pub(crate) fn parse_sagemaker_pipelines(path: &str, src: &PySource) -> ParseOut 
         .into_iter()
         .filter(|k| counts.contains_key(*k))
         .collect();
-    let compute: Vec<String> = if training.is_empty() {
+    let compute: Vec<&str> = if training.is_empty() {
         Vec::new()
     } else {
-        vec![format!("SageMaker training jobs ({})", training.join(", "))]
+        vec!["SageMaker training jobs"]
     };
     out.facts.push(Fact {
         block: Block::MlPipelines,
@@ -293,7 +293,7 @@ pipeline = Pipeline(name=f"{prefix}-churn", parameters=[instance], steps=[prep, 
         assert_eq!(v["model_package_groups"][0], "churn-models");
         assert_eq!(v["instance_types"][0], "ml.g5.2xlarge");
         assert_eq!(v["parameters"], 1);
-        assert_eq!(v["compute"][0], "SageMaker training jobs (TrainingStep)");
+        assert_eq!(v["compute"][0], "SageMaker training jobs");
         assert_eq!(out.hits.len(), 1, "{:?}", out.hits);
         assert_eq!(out.hits[0].line, Some(13));
         assert!(out.hits[0].snippet.contains("churn-models"));

@@ -36,6 +36,33 @@ fn res() -> &'static Res {
     })
 }
 
+/// The pipeline a `Schedule(` call is given to: `p.with_options(schedule=Schedule(...))`, or
+/// `s = Schedule(...)` then `p.with_options(schedule=s)`.
+fn scheduled_pipeline<'a>(src: &PySource<'a>, at: usize) -> Option<&'a str> {
+    static WITH: OnceLock<Regex> = OnceLock::new();
+    let with =
+        WITH.get_or_init(|| Regex::new(r"([A-Za-z_]\w*)\.with_options\s*\(").expect("valid"));
+    // Inside the arguments of a with_options call.
+    for c in with.captures_iter(&src.code[..at]) {
+        let (Some(all), Some(name)) = (c.get(0), c.get(1)) else {
+            continue;
+        };
+        if src
+            .call_args(all.end() - 1)
+            .is_some_and(|r| r.contains(&at))
+        {
+            return Some(name.as_str());
+        }
+    }
+    let var = super::pysrc::assigned_name(src.code, at)?;
+    with.captures_iter(src.code).find_map(|c| {
+        let (all, name) = (c.get(0)?, c.get(1)?);
+        let args = src.call_args(all.end() - 1)?;
+        let sched = kwarg(&src.args(args), "schedule")?.value;
+        (sched == var).then_some(name.as_str())
+    })
+}
+
 /// Parses Python source that may define ZenML pipelines.
 pub(crate) fn parse_zenml(path: &str, src: &PySource) -> ParseOut {
     let mut out = ParseOut::default();
@@ -133,17 +160,19 @@ pub(crate) fn parse_zenml(path: &str, src: &PySource) -> ParseOut {
         } else {
             continue;
         };
+        let runs = scheduled_pipeline(src, m.start());
         if recurring {
+            let what = runs.map(|p| format!(", runs {p}")).unwrap_or_default();
             out.hits.push(ParsedHit {
                 tool: "zenml",
                 capability: "continuous_training",
                 block: Block::MlPipelines,
                 confidence: Confidence::High,
                 line: Some(line),
-                snippet: snippet(&format!("ZenML schedule: {reads}")),
+                snippet: snippet(&format!("ZenML schedule: {reads}{what}")),
             });
         }
-        schedules.push(json!({"expr": expr, "reads": reads, "line": line}));
+        schedules.push(json!({"expr": expr, "reads": reads, "pipeline": runs, "line": line}));
     }
 
     let mut gpu = Vec::new();
@@ -228,6 +257,7 @@ mod tests {
         assert_eq!(v["pipelines"][0], "churn_training");
         assert_eq!(v["steps"], json!(["load", "train"]));
         assert_eq!(v["schedules"][0]["reads"], "weekly on Sunday at 04:00 UTC");
+        assert_eq!(v["schedules"][0]["pipeline"], "training");
         assert_eq!(v["schedules"][1]["reads"], "every 2 hours");
         assert_eq!(v["experiment_trackers"][0], "mlflow_tracker");
         assert_eq!(v["compute"][0], "step operator sagemaker (ZenML)");
