@@ -629,12 +629,48 @@ fn deployment_target(
 ) -> Option<Answer> {
     let manifests = with_cap(inp, &["deployment_manifest"]);
     let mut targets = BTreeSet::new();
+    // Model endpoints the infrastructure code declares, as its readers found them.
+    let mut declared_in = None;
+    for (key, name) in [
+        ("terraform", "Terraform"),
+        ("cloudformation", "CloudFormation"),
+        ("aws_cdk", "AWS CDK"),
+        ("bicep", "Bicep"),
+    ] {
+        for item in fact_items(facts, Block::Foundations, key) {
+            let endpoints: Vec<&str> = item["managed_endpoints"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .collect();
+            if let Some(first) = endpoints.first() {
+                let more = match endpoints.len() {
+                    1 => String::new(),
+                    n => format!(" and {} more", n - 1),
+                };
+                targets.insert(format!(
+                    "managed endpoint declared in {name} ({first}{more})"
+                ));
+                declared_in.get_or_insert_with(|| item["path"].as_str().unwrap_or("").to_string());
+            }
+        }
+    }
     for f in &manifests {
         let t = match f.tool.as_str() {
             "kubernetes" | "helm" | "kustomize" | "kserve" | "seldon" | "argo-rollouts"
             | "argocd" | "flux" | "istio" => "Kubernetes",
             "serverless" | "cloud-run" => "serverless",
-            "sagemaker-endpoint" | "vertex-endpoint" | "azure-ml-endpoint" => "managed endpoint",
+            "sagemaker-endpoint" | "vertex-endpoint" | "azure-ml-endpoint" | "pulumi" => {
+                "managed endpoint"
+            }
+            // The IaC facts above already name what these declare.
+            "terraform" | "cloudformation" | "aws-cdk" | "bicep" if declared_in.is_some() => {
+                continue;
+            }
+            "terraform" | "cloudformation" | "aws-cdk" | "bicep" => {
+                "declared in infrastructure code"
+            }
             _ => "other",
         };
         targets.insert(format!("{t} ({})", f.tool_name));
@@ -663,6 +699,7 @@ fn deployment_target(
         .first()
         .and_then(|f| f.evidence.first())
         .map(loc)
+        .or(declared_in)
         .unwrap_or_default();
     Some(detected(q, answer, src))
 }
@@ -792,6 +829,44 @@ mod tests {
         assert_eq!(
             a.answer,
             "orchestrator: metaflow; steps run on Kubernetes (Metaflow @kubernetes); not distributed; no GPU use found"
+        );
+    }
+
+    #[test]
+    fn deployment_target_names_endpoints_declared_in_iac() {
+        let mut f = finding(
+            "cloudformation",
+            "deployment_manifest",
+            &[("infra/endpoint.yaml", 29, "")],
+        );
+        f.block = Block::ModelDeployment;
+        let mut g = f.clone();
+        g.tool = "sagemaker-endpoint".to_string();
+        g.tool_name = "SageMaker".to_string();
+        let findings = vec![f, g];
+        let languages = BTreeMap::new();
+        let inp = Inputs {
+            findings: &findings,
+            dora: None,
+            languages: &languages,
+        };
+        let mut facts = BTreeMap::new();
+        facts.insert(
+            Block::Foundations,
+            BTreeMap::from([(
+                "cloudformation".to_string(),
+                serde_json::json!([{"path": "infra/endpoint.yaml", "managed_endpoints": ["AWS::SageMaker::Endpoint.Churn"]}]),
+            )]),
+        );
+        let a = deployment_target(&question("deployment_target"), &inp, &facts).unwrap();
+        assert_eq!(
+            a.answer,
+            "managed endpoint (SageMaker), managed endpoint declared in CloudFormation (AWS::SageMaker::Endpoint.Churn)"
+        );
+        let a = deployment_target(&question("deployment_target"), &inp, &BTreeMap::new()).unwrap();
+        assert_eq!(
+            a.answer,
+            "declared in infrastructure code (cloudformation), managed endpoint (SageMaker)"
         );
     }
 

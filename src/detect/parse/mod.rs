@@ -15,6 +15,7 @@ pub(crate) mod cron;
 pub(crate) mod dagster;
 pub(crate) mod docker;
 pub(crate) mod dvc;
+pub(crate) mod iac;
 pub(crate) mod k8s;
 pub(crate) mod kedro;
 pub(crate) mod metaflow;
@@ -211,7 +212,27 @@ pub(crate) static PARSERS: &[Parser] = &[
     Parser {
         name: "terraform",
         globs: &["*.tf"],
-        parse: ParseFn::Text(stores::parse_terraform),
+        parse: ParseFn::Text(iac::parse_terraform),
+    },
+    Parser {
+        name: "cloudformation",
+        globs: &["*.yaml", "*.yml", "*.json", "*.template"],
+        parse: ParseFn::Text(iac::parse_cloudformation),
+    },
+    Parser {
+        name: "aws-cdk",
+        globs: &["*.py"],
+        parse: ParseFn::Python(iac::parse_cdk_python),
+    },
+    Parser {
+        name: "aws-cdk",
+        globs: &["*.ts"],
+        parse: ParseFn::Text(iac::parse_cdk_typescript),
+    },
+    Parser {
+        name: "bicep",
+        globs: &["*.bicep"],
+        parse: ParseFn::Text(iac::parse_bicep),
     },
     Parser {
         name: "readme",
