@@ -19,6 +19,7 @@ pub(crate) mod iac;
 pub(crate) mod k8s;
 pub(crate) mod kedro;
 pub(crate) mod metaflow;
+pub(crate) mod mlflow;
 pub(crate) mod pipelines;
 pub(crate) mod pysrc;
 pub(crate) mod readme;
@@ -208,6 +209,36 @@ pub(crate) static PARSERS: &[Parser] = &[
         name: "mlproject",
         globs: &["MLproject"],
         parse: ParseFn::Text(stores::parse_mlproject),
+    },
+    Parser {
+        name: "mlflow-tracking",
+        globs: &["*.py", "*.ipynb"],
+        parse: ParseFn::Python(mlflow::parse_tracking_python),
+    },
+    Parser {
+        name: "mlflow-tracking",
+        globs: &[
+            ".env",
+            "*.env",
+            ".env.*",
+            "*.yml",
+            "*.yaml",
+            "Dockerfile",
+            "Dockerfile.*",
+            "*.Dockerfile",
+            "*.dockerfile",
+            "Containerfile",
+            "*.sh",
+            "*.bash",
+            "Makefile",
+            "*.mk",
+            "justfile",
+            "Procfile",
+            "*.toml",
+            "*.cfg",
+            "*.ini",
+        ],
+        parse: ParseFn::Text(mlflow::parse_tracking_config),
     },
     Parser {
         name: "terraform",
