@@ -446,6 +446,13 @@ fn cdk_call_re() -> &'static Regex {
     RE.get_or_init(|| Regex::new(r"(?:^|[^\w.])((?:[A-Za-z_]\w*\.)*[A-Z]\w*)\s*\(").expect("valid"))
 }
 
+fn cdk_import_open_re() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        Regex::new(r"(?m)^[ \t]*from[ \t]+aws_cdk(?:\.\w+)?[ \t]+import[ \t]*\(").expect("valid")
+    })
+}
+
 fn ts_new_re() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
     RE.get_or_init(|| {
@@ -472,6 +479,15 @@ pub(crate) fn parse_cdk_python(path: &str, src: &PySource) -> ParseOut {
         return out;
     }
     let call = cdk_call_re();
+    // An import list that never closes hides the names it binds.
+    for m in cdk_import_open_re().find_iter(src.code) {
+        if src.call_args(m.end() - 1).is_none() {
+            out.warnings.push(format!(
+                "line {}: the import list of `from aws_cdk ... import (` never closes (a syntax error); the constructs read from this file may be wrong",
+                src.line(m.start())
+            ));
+        }
+    }
     let names = py_cdk_names(src.code);
     let mut declared = Vec::new();
     for c in call.captures_iter(src.code) {
@@ -712,6 +728,15 @@ mod tests {
         assert_eq!(
             v["managed_endpoints"][0],
             "aws_sagemaker.CfnEndpoint.ChurnEndpoint"
+        );
+        assert!(out.warnings.is_empty());
+        let open = with_source("from aws_cdk import (\n    aws_s3 as s3,\n\nx = 1\n", |s| {
+            parse_cdk_python("app.py", s)
+        });
+        assert!(
+            open.warnings[0].contains("never closes"),
+            "{:?}",
+            open.warnings
         );
         let ts = "import * as cdk from 'aws-cdk-lib';\nimport { aws_sagemaker as sagemaker } from 'aws-cdk-lib';\nimport * as s3 from 'aws-cdk-lib/aws-s3';\n// new s3.Bucket(this, 'Commented');\nnew s3.Bucket(this, 'Data', { versioned: true });\nnew sagemaker.CfnModel(this, 'Model', {});\nnew cdk.aws_ecr.Repository(this, `Repo`);\nnew cdk.App();\n";
         let v = &parse_cdk_typescript("lib/stack.ts", ts).facts[0].value;

@@ -44,12 +44,27 @@ fn body_end(code: &str, from: usize, indent: usize) -> usize {
 }
 
 /// What `@schedule(...)` means.
-fn schedule_reads(src: &PySource, d: &Decorator) -> (String, Option<String>) {
+fn schedule_reads(
+    src: &PySource,
+    d: &Decorator,
+    warnings: &mut Vec<String>,
+) -> (String, Option<String>) {
     let args = d.args.clone().map(|r| src.args(r)).unwrap_or_default();
     let on = |k: &str| kwarg(&args, k).is_some_and(|a| a.value == "True");
     if let Some(a) = kwarg(&args, "cron") {
         return match src.string(a.value) {
-            Some(c) => (cron::describe_aws(c), Some(c.to_string())),
+            Some(c) => {
+                // Five fields on Argo Workflows, six (EventBridge) on Step Functions.
+                let fields = c.split_whitespace().count();
+                if fields != 5 && fields != 6 {
+                    warnings.push(format!(
+                        "line {}: `{}` has {fields} fields; @schedule(cron=...) takes 5 (Argo) or 6 (Step Functions)",
+                        src.line(d.at),
+                        snippet(c)
+                    ));
+                }
+                (cron::describe_aws(c), Some(c.to_string()))
+            }
             None => ("set in code".to_string(), Some(src.text_of(a.value))),
         };
     }
@@ -169,7 +184,7 @@ pub(crate) fn parse_metaflow(path: &str, src: &PySource) -> ParseOut {
             let args = d.args.clone().map(|r| src.args(r)).unwrap_or_default();
             let reads = match d.short() {
                 "schedule" => {
-                    let (reads, expr) = schedule_reads(src, d);
+                    let (reads, expr) = schedule_reads(src, d, &mut out.warnings);
                     schedule = Some(json!({"reads": reads, "cron": expr, "line": line}));
                     reads
                 }
@@ -259,6 +274,13 @@ mod tests {
         let v = &out.facts[0].value;
         assert_eq!(v["schedule"]["reads"], "on Monday to Friday at 06:00 UTC");
         assert_eq!(v["steps"][0], "start");
+        assert!(out.warnings.is_empty());
+        let bad = parse(&src.replace("0 6 ? * MON-FRI *", "0 6 *"));
+        assert!(
+            bad.warnings[0].contains("has 3 fields"),
+            "{:?}",
+            bad.warnings
+        );
     }
 
     #[test]

@@ -183,9 +183,22 @@ pub(crate) fn parse_sagemaker_pipelines(path: &str, src: &PySource) -> ParseOut 
         };
         let args = src.args(range);
         let name = kwarg(&args, "name").map(|a| src.text_of(a.value));
+        let line = src.line(m.start());
         let (expr, reads) = if let Some(a) = kwarg(&args, "cron") {
             match src.string(a.value) {
-                Some(c) => (c.to_string(), cron::describe_aws(c)),
+                Some(c) => {
+                    // EventBridge cron has six fields (the last is the year); a crontab-style
+                    // five-field expression is rejected when the schedule is created.
+                    let inner = c.trim().trim_start_matches("cron(").trim_end_matches(')');
+                    let fields = inner.split_whitespace().count();
+                    if fields != 6 {
+                        out.warnings.push(format!(
+                            "line {line}: `{}` has {fields} fields; an EventBridge cron needs 6 (minutes hours day-of-month month day-of-week year)",
+                            snippet(c)
+                        ));
+                    }
+                    (c.to_string(), cron::describe_aws(c))
+                }
                 None => (src.text_of(a.value), "set in code".to_string()),
             }
         } else if let Some(a) = kwarg(&args, "rate") {
@@ -198,7 +211,6 @@ pub(crate) fn parse_sagemaker_pipelines(path: &str, src: &PySource) -> ParseOut 
         } else {
             (String::new(), "set in code".to_string())
         };
-        let line = src.line(m.start());
         let label = name.clone().unwrap_or_else(|| "(unnamed)".to_string());
         if kwarg(&args, "at").is_none() {
             out.hits.push(ParsedHit {
@@ -308,6 +320,13 @@ pipeline = Pipeline(name=f"{prefix}-churn", parameters=[instance], steps=[prep, 
             "weekly on Monday at 02:00 UTC"
         );
         assert_eq!(out.hits[0].capability, "continuous_training");
+        assert!(out.warnings.is_empty());
+        let five = parse("from sagemaker.workflow.triggers import PipelineSchedule\ns = PipelineSchedule(cron='0 2 * * 1')\n");
+        assert!(
+            five.warnings[0].contains("has 5 fields"),
+            "{:?}",
+            five.warnings
+        );
     }
 
     #[test]
