@@ -302,3 +302,57 @@ pub(crate) fn find_line(text: &str, needle: &str) -> Option<u32> {
         .position(|l| l.contains(needle))
         .map(|i| (i + 1) as u32)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Odd inputs every reader must survive: unbalanced brackets and quotes, decorators and
+    /// calls at the end of the file, non-ASCII text in strings and comments, CRLF, NUL-free
+    /// binary-ish noise. Each parser sees each input under each of its own globs' shapes.
+    const ODD: &[&str] = &[
+        "",
+        "(",
+        "@",
+        "@step(",
+        "import mlflow\nmlflow.set_tracking_uri(",
+        "from metaflow import FlowSpec, step\nclass F(FlowSpec):\n    @step\n",
+        "from dagster import asset, ScheduleDefinition\n@asset(\ndef x(): ...\nScheduleDefinition(cron_schedule='é ü',\n",
+        "from sagemaker.workflow.steps import TrainingStep\nTrainingStep(name=\"é\", x=\"ü\"  # ( [ {\r\n)\r\n",
+        "from zenml.config.schedule import Schedule\nSchedule(cron_expression=\"\u{1F600}\")\nSchedule(interval_second=",
+        "from kedro.pipeline import node, pipeline\npipeline([node(f, 'a', 'b', name='ñ'), node(",
+        "from aws_cdk import aws_s3 as s3\ns3.Bucket(self, 'ß'\n",
+        "MLFLOW_TRACKING_URI=\nMLFLOW_TRACKING_URI=${\nname: MLFLOW_TRACKING_URI\n",
+        "AWSTemplateFormatVersion: x\nResources:\n  A:\n    Type: AWS::S3::Bucket\n  B: [\n",
+        "{\"AWSTemplateFormatVersion\": \"x\", \"Resources\": {\"A\": {\"Type\": 3}}}",
+        "resource x 'Microsoft.Foo/bar@1' = {\n  resource y '\n",
+        "import * as s3 from 'aws-cdk-lib/aws-s3';\nnew s3.Bucket(this, 'é",
+        "{% for x in y %}\na: [\n",
+        "\u{FEFF}\u{0}\u{7}\u{1b}[31m",
+    ];
+
+    #[test]
+    fn every_parser_survives_odd_input() {
+        for text in ODD {
+            let masked = crate::detect::python::mask(text);
+            let imports = crate::detect::python::imports(&masked.code_only);
+            for p in PARSERS {
+                for path in [
+                    "x.py",
+                    "conf/base/catalog.yml",
+                    "t.json",
+                    "main.bicep",
+                    "s.ts",
+                    ".env",
+                ] {
+                    let _ = match p.parse {
+                        ParseFn::Text(f) => f(path, text),
+                        ParseFn::Python(f) => {
+                            f(path, &PySource::new(text, &masked, &imports, None))
+                        }
+                    };
+                }
+            }
+        }
+    }
+}
