@@ -27,6 +27,15 @@ struct Expect {
     /// tool:capability pairs that must not be found (near misses of parsers).
     #[serde(default)]
     not_capabilities: Vec<String>,
+    /// block:key facts that parsers must extract here.
+    #[serde(default)]
+    facts: Vec<String>,
+    /// block:key facts that must not appear (near misses of parsers).
+    #[serde(default)]
+    no_facts: Vec<String>,
+    /// Paths that must carry a warning (malformed inputs).
+    #[serde(default)]
+    warnings: Vec<String>,
 }
 
 fn fixtures_dir() -> PathBuf {
@@ -129,6 +138,29 @@ fn every_fixture_meets_its_expectations_and_snapshot() {
         for pair in &expect.not_capabilities {
             if pairs.contains(pair) {
                 failures.push(format!("{name}: `{pair}` must not be found but was"));
+            }
+        }
+        let facts: BTreeSet<String> = report
+            .blocks
+            .0
+            .iter()
+            .flat_map(|b| b.facts.keys().map(|k| format!("{}:{k}", b.block.id())))
+            .collect();
+        for f in &expect.facts {
+            if !facts.contains(f) {
+                failures.push(format!(
+                    "{name}: fact `{f}` should be extracted but was not"
+                ));
+            }
+        }
+        for f in &expect.no_facts {
+            if facts.contains(f) {
+                failures.push(format!("{name}: fact `{f}` must not be extracted but was"));
+            }
+        }
+        for path in &expect.warnings {
+            if !report.warnings.iter().any(|w| &w.path == path) {
+                failures.push(format!("{name}: `{path}` should carry a warning"));
             }
         }
         for id in &expect.silent {

@@ -222,6 +222,25 @@ fn derive(
                     src = r["path"].as_str().unwrap_or("").to_string();
                 }
             }
+            for c in fact_items(facts, Block::DataVersioning, "kedro_catalog") {
+                let counts: Vec<String> = c["storage"]
+                    .as_object()
+                    .into_iter()
+                    .flatten()
+                    .map(|(kind, n)| format!("{kind} {n}"))
+                    .collect();
+                if counts.is_empty() {
+                    continue;
+                }
+                let path = c["path"].as_str().unwrap_or("");
+                parts.push(format!(
+                    "Kedro catalog {path}: {} (datasets per storage)",
+                    counts.join(", ")
+                ));
+                if src.is_empty() {
+                    src = path.to_string();
+                }
+            }
             let found = with_cap(inp, &["data_source_inventory"]);
             if !found.is_empty() {
                 let (list, s) = tools_list(&found);
@@ -251,7 +270,7 @@ fn derive(
                 &[],
             ))
         }
-        "training_where" => training_where(q, inp),
+        "training_where" => training_where(q, inp, facts),
         "version_control" => {
             let d = inp.dora?;
             let p = &d.practice;
@@ -327,12 +346,62 @@ fn derive(
     }
 }
 
+/// How a piece of continuous-training evidence starts a run, from what its snippet says
+/// (parsers phrase theirs: "schedule nightly: daily at 01:00 UTC", "sensor x (event: ...)").
+fn trigger_kind(snippet: &str) -> Option<&'static str> {
+    let s = snippet.to_ascii_lowercase();
+    let has = |words: &[&str]| words.iter().any(|w| s.contains(w));
+    if has(&[
+        "event",
+        "sensor",
+        "@trigger",
+        "push to",
+        "data-aware",
+        "dataset",
+        "finishes",
+    ]) {
+        Some("event-based")
+    } else if has(&[
+        "schedule",
+        "cron",
+        "daily",
+        "hourly",
+        "weekly",
+        "monthly",
+        "every ",
+        "rate(",
+        "timetable",
+    ]) {
+        Some("scheduled")
+    } else {
+        None
+    }
+}
+
+/// Evidence that names training comes first: a schedule that runs `retrain_job` says more
+/// about retraining than one that refreshes a report.
+fn training_first(evidence: &[Evidence]) -> Vec<&Evidence> {
+    let mentions_training = |e: &Evidence| {
+        let s = e.snippet.to_ascii_lowercase();
+        ["train", "model", "fit", "learn"]
+            .iter()
+            .any(|w| s.contains(w))
+    };
+    let mut v: Vec<&Evidence> = evidence.iter().collect();
+    v.sort_by_key(|e| !mentions_training(e));
+    v
+}
+
 fn retraining_trigger(q: &Question, inp: &Inputs) -> Option<Answer> {
     let ct = with_cap(inp, &["continuous_training"]);
     if let Some(f) = ct.first() {
         let mut parts: Vec<String> = Vec::new();
+        let kinds: BTreeSet<&str> = ct
+            .iter()
+            .flat_map(|f| f.evidence.iter().filter_map(|e| trigger_kind(&e.snippet)))
+            .collect();
         for f in &ct {
-            for e in f.evidence.iter().take(2) {
+            for e in training_first(&f.evidence).into_iter().take(2) {
                 parts.push(format!(
                     "{} ({})",
                     if e.snippet.is_empty() {
@@ -345,10 +414,21 @@ fn retraining_trigger(q: &Question, inp: &Inputs) -> Option<Answer> {
             }
         }
         parts.dedup();
-        let src = f.evidence.first().map(loc).unwrap_or_default();
+        let src = training_first(&f.evidence)
+            .first()
+            .map(|e| loc(e))
+            .unwrap_or_default();
+        let how = if kinds.is_empty() {
+            "automatic".to_string()
+        } else {
+            format!(
+                "automatic ({})",
+                kinds.into_iter().rev().collect::<Vec<_>>().join(" and ")
+            )
+        };
         return Some(detected(
             q,
-            format!("automatic: {}", parts.join("; ")),
+            format!("{how}: {}", parts.join("; ")),
             src,
             &ct,
         ));
@@ -465,7 +545,11 @@ pub fn data_versioning_level(inp: &Inputs) -> (u8, String, String) {
     (0, "no data versioning found".to_string(), String::new())
 }
 
-fn training_where(q: &Question, inp: &Inputs) -> Option<Answer> {
+fn training_where(
+    q: &Question,
+    inp: &Inputs,
+    facts: &BTreeMap<Block, BTreeMap<String, Value>>,
+) -> Option<Answer> {
     let code = with_cap(inp, &["experiment_code"]);
     let orchestrated = with_cap(inp, &["orchestrated_training_pipeline"]);
     let ci = with_cap(inp, &["pipeline_ci", "continuous_training"]);
@@ -502,6 +586,28 @@ fn training_where(q: &Question, inp: &Inputs) -> Option<Answer> {
             tools_of(&local_orch).join(", ")
         ));
     }
+    // Where pipeline steps run, as the pipeline readers found it (`compute` in their facts).
+    let compute: BTreeSet<&str> = facts
+        .get(&Block::MlPipelines)
+        .into_iter()
+        .flat_map(BTreeMap::values)
+        .filter_map(Value::as_array)
+        .flatten()
+        .filter_map(|item| item.get("compute").and_then(Value::as_array))
+        .flatten()
+        .filter_map(Value::as_str)
+        .collect();
+    if !compute.is_empty() {
+        parts.push(format!(
+            "steps run on {}",
+            compute.into_iter().collect::<Vec<_>>().join(", ")
+        ));
+    }
+    // An orchestrator's own schedule is not CI.
+    let ci: Vec<&Finding> = ci
+        .into_iter()
+        .filter(|f| !orchestrated.iter().any(|o| o.tool == f.tool))
+        .collect();
     if !ci.is_empty() {
         parts.push(format!("CI: {}", tools_of(&ci).join(", ")));
     }
@@ -593,16 +699,49 @@ fn deployment_target(
     let manifests = with_cap(inp, &["deployment_manifest"]);
     let mut used = manifests.clone();
     let mut targets = BTreeSet::new();
+    // Model endpoints the infrastructure code declares, as its readers found them.
+    let mut declared_in = None;
+    for (key, name) in [
+        ("terraform", "Terraform"),
+        ("cloudformation", "CloudFormation"),
+        ("aws_cdk", "AWS CDK"),
+        ("bicep", "Bicep"),
+    ] {
+        for item in fact_items(facts, Block::Foundations, key) {
+            let endpoints: Vec<&str> = item["managed_endpoints"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .collect();
+            if let Some(first) = endpoints.first() {
+                let more = match endpoints.len() {
+                    1 => String::new(),
+                    n => format!(" and {} more", n - 1),
+                };
+                targets.insert(format!(
+                    "managed endpoint declared in {name} ({first}{more})"
+                ));
+                declared_in.get_or_insert_with(|| item["path"].as_str().unwrap_or("").to_string());
+            }
+        }
+    }
     for f in &manifests {
         let t = match f.tool.as_str() {
             "kubernetes" | "helm" | "kustomize" | "kserve" | "seldon" | "argo-rollouts"
             | "argocd" | "flux" | "istio" => "Kubernetes",
             "serverless" | "cloud-run" => "serverless",
-            "sagemaker-endpoint" | "vertex-endpoint" | "azure-ml-endpoint" => "managed endpoint",
+            "sagemaker-endpoint" | "vertex-endpoint" | "azure-ml-endpoint" | "pulumi" => {
+                "managed endpoint"
+            }
             "anyscale" => "managed platform",
             "mlflow" => "MLflow model server",
-            "terraform" | "pulumi" | "aws-cdk" | "cloudformation" | "bicep" => {
-                "cloud resources declared as code"
+            // The IaC facts above already name what these declare.
+            "terraform" | "cloudformation" | "aws-cdk" | "bicep" if declared_in.is_some() => {
+                continue;
+            }
+            "terraform" | "cloudformation" | "aws-cdk" | "bicep" => {
+                "declared in infrastructure code"
             }
             _ => "other",
         };
@@ -642,6 +781,7 @@ fn deployment_target(
         .first()
         .and_then(|f| f.evidence.first())
         .map(loc)
+        .or(declared_in)
         .unwrap_or_default();
     Some(detected(q, answer, src, &used))
 }
@@ -667,4 +807,165 @@ pub fn language_of(path: &str) -> Option<&'static str> {
         "m" => "MATLAB",
         _ => return None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::detect::Confidence;
+
+    fn finding(tool: &str, capability: &str, evidence: &[(&str, u32, &str)]) -> Finding {
+        Finding {
+            tool: tool.to_string(),
+            tool_name: tool.to_string(),
+            capability: capability.to_string(),
+            block: Block::MlPipelines,
+            confidence: Confidence::High,
+            evidence: evidence
+                .iter()
+                .map(|(p, l, s)| Evidence {
+                    path: (*p).to_string(),
+                    line: Some(*l),
+                    snippet: (*s).to_string(),
+                })
+                .collect(),
+            evidence_total: evidence.len(),
+        }
+    }
+
+    fn question(derive: &str) -> Question {
+        Question {
+            id: "x".to_string(),
+            block: "ml_pipelines".to_string(),
+            text: "?".to_string(),
+            capabilities: Vec::new(),
+            derive: Some(derive.to_string()),
+        }
+    }
+
+    #[test]
+    fn retraining_trigger_names_kinds_and_puts_training_first() {
+        let findings = vec![finding(
+            "dagster",
+            "continuous_training",
+            &[
+                (
+                    "a.py",
+                    3,
+                    "schedule report: weekly on Monday at 07:00 UTC, runs report_job",
+                ),
+                (
+                    "b.py",
+                    9,
+                    "schedule nightly: daily at 02:30 UTC, runs retrain_job",
+                ),
+                (
+                    "c.py",
+                    7,
+                    "sensor new_labels (event: a sensor decides when to run), runs retrain_job",
+                ),
+            ],
+        )];
+        let languages = BTreeMap::new();
+        let inp = Inputs {
+            findings: &findings,
+            dora: None,
+            languages: &languages,
+        };
+        let a = retraining_trigger(&question("retraining_trigger"), &inp).unwrap();
+        assert!(
+            a.answer
+                .starts_with("automatic (scheduled and event-based): schedule nightly"),
+            "{}",
+            a.answer
+        );
+        assert!(!a.answer.contains("report_job"), "{}", a.answer);
+        assert_eq!(a.source, "detected: b.py:9");
+    }
+
+    #[test]
+    fn training_where_reads_compute_and_keeps_orchestrators_out_of_ci() {
+        let findings = vec![
+            finding(
+                "metaflow",
+                "orchestrated_training_pipeline",
+                &[("f.py", 1, "")],
+            ),
+            finding("metaflow", "continuous_training", &[("f.py", 4, "")]),
+        ];
+        let languages = BTreeMap::new();
+        let inp = Inputs {
+            findings: &findings,
+            dora: None,
+            languages: &languages,
+        };
+        let mut facts = BTreeMap::new();
+        facts.insert(
+            Block::MlPipelines,
+            BTreeMap::from([(
+                "metaflow_flows".to_string(),
+                serde_json::json!([{"compute": ["Kubernetes (Metaflow @kubernetes)"]}]),
+            )]),
+        );
+        let a = training_where(&question("training_where"), &inp, &facts).unwrap();
+        assert_eq!(
+            a.answer,
+            "orchestrator: metaflow; steps run on Kubernetes (Metaflow @kubernetes); not distributed; no GPU use found"
+        );
+    }
+
+    #[test]
+    fn deployment_target_names_endpoints_declared_in_iac() {
+        let mut f = finding(
+            "cloudformation",
+            "deployment_manifest",
+            &[("infra/endpoint.yaml", 29, "")],
+        );
+        f.block = Block::ModelDeployment;
+        let mut g = f.clone();
+        g.tool = "sagemaker-endpoint".to_string();
+        g.tool_name = "SageMaker".to_string();
+        let findings = vec![f, g];
+        let languages = BTreeMap::new();
+        let inp = Inputs {
+            findings: &findings,
+            dora: None,
+            languages: &languages,
+        };
+        let mut facts = BTreeMap::new();
+        facts.insert(
+            Block::Foundations,
+            BTreeMap::from([(
+                "cloudformation".to_string(),
+                serde_json::json!([{"path": "infra/endpoint.yaml", "managed_endpoints": ["AWS::SageMaker::Endpoint.Churn"]}]),
+            )]),
+        );
+        let a = deployment_target(&question("deployment_target"), &inp, &facts).unwrap();
+        assert_eq!(
+            a.answer,
+            "managed endpoint (SageMaker, infra/endpoint.yaml:29), managed endpoint declared in CloudFormation (AWS::SageMaker::Endpoint.Churn)"
+        );
+        let a = deployment_target(&question("deployment_target"), &inp, &BTreeMap::new()).unwrap();
+        assert_eq!(
+            a.answer,
+            "declared in infrastructure code (cloudformation, infra/endpoint.yaml:29), managed endpoint (SageMaker, infra/endpoint.yaml:29)"
+        );
+    }
+
+    #[test]
+    fn trigger_kinds_from_snippets() {
+        assert_eq!(
+            trigger_kind("push to data/** runs train"),
+            Some("event-based")
+        );
+        assert_eq!(
+            trigger_kind("DAG schedule [Dataset(x)]: data-aware: x"),
+            Some("event-based")
+        );
+        assert_eq!(
+            trigger_kind("schedule 0 3 * * 1 (weekly on Monday) runs train"),
+            Some("scheduled")
+        );
+        assert_eq!(trigger_kind("pipeline.start(parameters=params)"), None);
+    }
 }

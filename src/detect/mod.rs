@@ -144,6 +144,9 @@ pub struct Detection {
 /// Per-file read cap, in bytes.
 pub const DEFAULT_MAX_BYTES: u64 = 4 * 1024 * 1024;
 
+/// Evidence ordered by place: (path, line, from a signal rather than a parser, snippet).
+type Placed = (String, Option<u32>, bool, String);
+
 /// Runs every detector over the inventory.
 pub fn detect(inventory: &Inventory, catalog: &Catalog, max_bytes: u64) -> Result<Detection> {
     let engine = signals::Engine::new(&catalog.detectors, max_bytes)?;
@@ -172,8 +175,10 @@ pub fn detect(inventory: &Inventory, catalog: &Catalog, max_bytes: u64) -> Resul
         .collect();
     results.extend(extra);
 
-    let mut merged: BTreeMap<(Block, &str, &str), (Confidence, BTreeSet<Evidence>)> =
-        BTreeMap::new();
+    // Evidence is kept ordered by place (path, line); at one place a parser's snippet, which
+    // says what was read ("schedule nightly: daily at 01:00 UTC"), sorts before the raw line
+    // a signal matched there, and is the one kept.
+    let mut merged: BTreeMap<(Block, &str, &str), (Confidence, BTreeSet<Placed>)> = BTreeMap::new();
     let mut det = Detection::default();
     for r in results {
         det.files_read += usize::from(r.read);
@@ -187,11 +192,7 @@ pub fn detect(inventory: &Inventory, catalog: &Catalog, max_bytes: u64) -> Resul
                 .entry((h.block, d.id.as_str(), h.capability))
                 .or_insert((h.confidence, BTreeSet::new()));
             e.0 = e.0.max(h.confidence);
-            e.1.insert(Evidence {
-                path,
-                line: h.line,
-                snippet: h.snippet,
-            });
+            e.1.insert((path, h.line, false, h.snippet));
         }
         for hit in r.hits {
             let d = &catalog.detectors[hit.sig.0 as usize];
@@ -200,13 +201,21 @@ pub fn detect(inventory: &Inventory, catalog: &Catalog, max_bytes: u64) -> Resul
                 .entry((s.block, d.id.as_str(), s.capability.as_str()))
                 .or_insert((s.confidence, BTreeSet::new()));
             e.0 = e.0.max(s.confidence);
-            e.1.insert(hit.evidence);
+            let ev = hit.evidence;
+            e.1.insert((ev.path, ev.line, true, ev.snippet));
         }
     }
     for ((block, tool, capability), (confidence, evidence)) in merged {
         let name = catalog.get(tool).map_or(tool, |d| d.name.as_str());
         // One piece of evidence per line: two signals matching the same line say the same.
-        let mut evidence: Vec<Evidence> = evidence.into_iter().collect();
+        let mut evidence: Vec<Evidence> = evidence
+            .into_iter()
+            .map(|(path, line, _, snippet)| Evidence {
+                path,
+                line,
+                snippet,
+            })
+            .collect();
         evidence.dedup_by(|b, a| a.path == b.path && a.line == b.line && a.line.is_some());
         let total = evidence.len();
         det.findings.push(Finding {

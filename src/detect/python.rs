@@ -110,11 +110,39 @@ fn starts_with_keyword<'a>(s: &'a str, kw: &str) -> Option<&'a str> {
     }
 }
 
-/// Lists the imports of masked Python code (`Masked::code_only`).
+fn push_names(module: &str, names: &str, line: u32, out: &mut Vec<Import>) {
+    for item in names.split(',') {
+        if let Some(name) = module_token(item) {
+            if !name.contains('.') && name != "*" {
+                out.push(Import {
+                    module: format!("{module}.{name}"),
+                    line,
+                });
+            }
+        }
+    }
+}
+
+/// Lists the imports of masked Python code (`Masked::code_only`). A parenthesised name list
+/// may span lines (`from a import (\n    b,\n    c,\n)`); its names are given the line of
+/// the `from`, so one statement is one piece of evidence.
 pub(crate) fn imports(code_only: &str) -> Vec<Import> {
     let mut out = Vec::new();
+    // The module and line of a `from m import (` whose parenthesis is still open.
+    let mut open: Option<(String, u32)> = None;
     for (idx, line) in code_only.lines().enumerate() {
         let line_no = (idx + 1) as u32;
+        if let Some((module, from_line)) = &open {
+            let (names, closed) = match line.split_once(')') {
+                Some((names, _)) => (names, true),
+                None => (line, false),
+            };
+            push_names(module, names, *from_line, &mut out);
+            if closed {
+                open = None;
+            }
+            continue;
+        }
         for stmt in line.split(';') {
             let stmt = stmt.trim_start();
             if let Some(rest) = starts_with_keyword(stmt, "import") {
@@ -140,15 +168,9 @@ pub(crate) fn imports(code_only: &str) -> Vec<Import> {
                 });
                 let after = rest[module.len()..].trim_start();
                 if let Some(names) = starts_with_keyword(after, "import") {
-                    for item in names.split(',') {
-                        if let Some(name) = module_token(item) {
-                            if !name.contains('.') && name != "*" {
-                                out.push(Import {
-                                    module: format!("{module}.{name}"),
-                                    line: line_no,
-                                });
-                            }
-                        }
+                    push_names(module, names, line_no, &mut out);
+                    if names.trim_start().starts_with('(') && !names.contains(')') {
+                        open = Some((module.to_string(), line_no));
                     }
                 }
             }
@@ -278,7 +300,25 @@ mod tests {
                 "torch",
                 "torch.nn",
                 "torch.optim",
-                "sklearn.model_selection"
+                "sklearn.model_selection",
+                "sklearn.model_selection.train_test_split"
+            ]
+        );
+    }
+
+    #[test]
+    fn parenthesised_names_span_lines() {
+        let src = "from metaflow import (\n    FlowSpec,  # base\n    step, card\n)\nimport os\n";
+        let found = imports(&mask(src).code_only);
+        let names: Vec<(&str, u32)> = found.iter().map(|i| (i.module.as_str(), i.line)).collect();
+        assert_eq!(
+            names,
+            vec![
+                ("metaflow", 1),
+                ("metaflow.FlowSpec", 1),
+                ("metaflow.step", 1),
+                ("metaflow.card", 1),
+                ("os", 5)
             ]
         );
     }

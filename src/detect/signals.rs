@@ -11,6 +11,7 @@ use anyhow::Result;
 use globset::{Glob, GlobBuilder, GlobSet, GlobSetBuilder};
 
 use super::manifest::{self, ManifestKind};
+use super::parse::{ParseFn, PySource};
 use super::python;
 use super::redact::snippet;
 use super::spec::{Detector, Ecosystem, Matcher};
@@ -390,28 +391,31 @@ impl<'d> Engine<'d> {
             }
         }
 
+        // Imports are listed once, for import signals and Python parsers alike.
+        let imports: Vec<python::Import> = masked
+            .as_ref()
+            .map(|m| python::imports(&m.code_only))
+            .unwrap_or_default();
         if wants_imports {
-            if let Some(m) = &masked {
-                let mut seen: Vec<SigRef> = Vec::new();
-                for imp in python::imports(&m.code_only) {
-                    // `a.b.c` is also an import of `a` and `a.b`.
-                    let mut prefixes = vec![imp.module.as_str()];
-                    for (i, c) in imp.module.char_indices() {
-                        if c == '.' {
-                            prefixes.push(&imp.module[..i]);
-                        }
+            let mut seen: Vec<SigRef> = Vec::new();
+            for imp in &imports {
+                // `a.b.c` is also an import of `a` and `a.b`.
+                let mut prefixes = vec![imp.module.as_str()];
+                for (i, c) in imp.module.char_indices() {
+                    if c == '.' {
+                        prefixes.push(&imp.module[..i]);
                     }
-                    for p in prefixes {
-                        if let Some(sigs) = self.imports.get(p) {
-                            for &r in sigs {
-                                let count = seen.iter().filter(|s| **s == r).count();
-                                if count < MAX_LINES_PER_FILE {
-                                    seen.push(r);
-                                    res.hits.push(Hit {
-                                        sig: r,
-                                        evidence: evidence(imp.line),
-                                    });
-                                }
+                }
+                for p in prefixes {
+                    if let Some(sigs) = self.imports.get(p) {
+                        for &r in sigs {
+                            let count = seen.iter().filter(|s| **s == r).count();
+                            if count < MAX_LINES_PER_FILE {
+                                seen.push(r);
+                                res.hits.push(Hit {
+                                    sig: r,
+                                    evidence: evidence(imp.line),
+                                });
                             }
                         }
                     }
@@ -424,7 +428,14 @@ impl<'d> Engine<'d> {
         }
         for p in parsers {
             let parser = &super::parse::PARSERS[p];
-            let out = (parser.parse)(&entry.path, &raw);
+            let out = match (parser.parse, &masked) {
+                (ParseFn::Text(parse), _) => parse(&entry.path, &raw),
+                (ParseFn::Python(parse), Some(m)) => {
+                    let line_map = nb.as_ref().map(|n| n.line_map.as_slice());
+                    parse(&entry.path, &PySource::new(source, m, &imports, line_map))
+                }
+                (ParseFn::Python(_), None) => continue,
+            };
             res.facts.extend(out.facts);
             res.parsed
                 .extend(out.hits.into_iter().map(|h| (entry.path.clone(), h)));

@@ -1,6 +1,7 @@
 //! Cron expressions in words: "0 3 * * 1" → "weekly on Monday at 03:00 UTC". Covers the shapes
-//! CI schedules use; anything else is echoed as "cron <expr>". Also a rough runs-per-week figure
-//! for cadence comparisons.
+//! CI schedules use; anything else is echoed as "cron <expr>". Also AWS EventBridge schedules
+//! (six-field `cron(...)` and `rate(...)`, used by SageMaker pipelines and Metaflow on Step
+//! Functions) and a rough runs-per-week figure for cadence comparisons.
 
 const DAYS: [&str; 7] = [
     "Sunday",
@@ -76,6 +77,55 @@ pub(crate) fn describe(expr: &str) -> String {
     }
 }
 
+/// A human reading of an AWS EventBridge schedule: `cron(0 2 ? * MON *)` (six fields, `?` for
+/// "any", days of the week numbered 1-7 from Sunday, a year), `rate(1 day)`, or a plain
+/// five-field cron.
+pub(crate) fn describe_aws(expr: &str) -> String {
+    let e = expr.trim();
+    if let Some(rate) = e.strip_prefix("rate(").and_then(|r| r.strip_suffix(')')) {
+        return format!("every {}", rate.trim());
+    }
+    let inner = e
+        .strip_prefix("cron(")
+        .and_then(|r| r.strip_suffix(')'))
+        .unwrap_or(e);
+    let f: Vec<&str> = inner.split_whitespace().collect();
+    if f.len() != 6 {
+        return describe(inner);
+    }
+    let any = |s: &str| {
+        if s == "?" {
+            "*".to_string()
+        } else {
+            s.to_string()
+        }
+    };
+    // EventBridge counts Sunday as 1; cron as 0.
+    let mut dow = String::new();
+    let mut digits = String::new();
+    for c in f[4].chars().chain(std::iter::once(' ')) {
+        if c.is_ascii_digit() {
+            digits.push(c);
+            continue;
+        }
+        if !digits.is_empty() {
+            let n = num(&digits).unwrap_or(1);
+            dow.push_str(&n.saturating_sub(1).to_string());
+            digits.clear();
+        }
+        if c != ' ' {
+            dow.push(c);
+        }
+    }
+    let five = format!("{} {} {} {} {}", f[0], f[1], any(f[2]), f[3], any(&dow));
+    let reading = describe(&five);
+    if reading.starts_with("cron ") {
+        format!("cron {inner}")
+    } else {
+        reading
+    }
+}
+
 /// Roughly how many times a week the expression fires (for cadence comparisons), if simple.
 pub(crate) fn runs_per_week(expr: &str) -> Option<f64> {
     let f: Vec<&str> = expr.split_whitespace().collect();
@@ -118,6 +168,19 @@ mod tests {
         assert_eq!(describe("0 9 * * 1-5"), "on Monday to Friday at 09:00 UTC");
         assert_eq!(describe("0 0 * * sun"), "weekly on Sunday at 00:00 UTC");
         assert_eq!(describe("bad"), "cron bad");
+    }
+
+    #[test]
+    fn describes_aws_schedules() {
+        assert_eq!(
+            describe_aws("cron(0 2 ? * MON *)"),
+            "weekly on Monday at 02:00 UTC"
+        );
+        assert_eq!(describe_aws("0 4 ? * 2 *"), "weekly on Monday at 04:00 UTC");
+        assert_eq!(describe_aws("30 1 * * ? *"), "daily at 01:30 UTC");
+        assert_eq!(describe_aws("rate(1 day)"), "every 1 day");
+        assert_eq!(describe_aws("0 3 * * *"), "daily at 03:00 UTC");
+        assert_eq!(describe_aws("15 10 ? * 6L 2025"), "cron 15 10 ? * 6L 2025");
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Pipeline code read as text (never imported): Airflow DAGs (dag ids, schedules including
-//! presets, cron, timetables and datasets, operators, task count), and the schedules of
-//! Prefect deployments, Dagster schedules and sensors, and Kubeflow/Vertex compiled pipeline
-//! specs. Jinja templating inside DAG files is plain text here and does no harm.
+//! presets, cron, timetables and datasets, operators, task count), the schedules of Prefect
+//! deployments, and Kubeflow/Vertex compiled pipeline specs (Dagster has its own reader in
+//! `dagster.rs`). Jinja templating inside DAG files is plain text here and does no harm.
 
 use std::collections::BTreeSet;
 use std::sync::OnceLock;
@@ -9,9 +9,8 @@ use std::sync::OnceLock;
 use regex::Regex;
 use serde_json::json;
 
-use super::{cron, Fact, ParseOut, ParsedHit};
+use super::{cron, Fact, ParseOut, ParsedHit, PySource};
 use crate::canvas::Block;
-use crate::detect::python;
 use crate::detect::redact::snippet;
 use crate::detect::spec::Confidence;
 use crate::yaml::Value;
@@ -54,26 +53,17 @@ fn read_schedule(expr: &str) -> (String, bool) {
 }
 
 /// Parses a Python file that may define Airflow DAGs.
-pub(crate) fn parse_airflow(path: &str, text: &str) -> ParseOut {
+pub(crate) fn parse_airflow(path: &str, src: &PySource) -> ParseOut {
     let mut out = ParseOut::default();
-    if !text.contains("airflow") {
-        return out;
-    }
-    let masked = python::mask(text);
-    let imports_airflow = python::imports(&masked.code_only)
-        .iter()
-        .any(|i| i.module == "airflow" || i.module.starts_with("airflow."));
-    if !imports_airflow || !(masked.code_only.contains("DAG(") || masked.code_only.contains("@dag"))
-    {
+    if !src.imports_any(&["airflow"]) || !(src.code.contains("DAG(") || src.code.contains("@dag")) {
         return out;
     }
     // Match on code with strings kept (ids and schedules are strings), but only where the
     // match starts in code, not inside a string or docstring.
-    let bare = masked.code_only.as_bytes();
+    let bare = src.code.as_bytes();
     let in_code = |pos: usize| bare.get(pos).is_some_and(|b| *b != b' ');
-    let code = &masked.no_comments;
+    let code = src.no_comments;
     let re = airflow_re();
-    let starts = python::line_starts(code);
     let dag_ids: BTreeSet<String> = re
         .dag_id
         .captures_iter(code)
@@ -88,7 +78,7 @@ pub(crate) fn parse_airflow(path: &str, text: &str) -> ParseOut {
     {
         let m = c.get(1).expect("group 1");
         let (reads, automatic) = read_schedule(m.as_str());
-        let line = python::line_of(&starts, m.start());
+        let line = src.line(m.start());
         schedules.push(json!({"expr": snippet(m.as_str()), "reads": reads, "line": line}));
         if automatic {
             out.hits.push(ParsedHit {
@@ -103,11 +93,11 @@ pub(crate) fn parse_airflow(path: &str, text: &str) -> ParseOut {
     }
     let operators: BTreeSet<String> = re
         .operator
-        .captures_iter(&masked.code_only)
+        .captures_iter(src.code)
         .map(|c| c[1].to_string())
         .collect();
-    let tasks = re.operator.find_iter(&masked.code_only).count()
-        + re.task_decorator.find_iter(&masked.code_only).count();
+    let tasks =
+        re.operator.find_iter(src.code).count() + re.task_decorator.find_iter(src.code).count();
     out.facts.push(Fact {
         block: Block::MlPipelines,
         key: "airflow_dags",
@@ -252,6 +242,11 @@ fn spec_outline(text: &str) -> Option<(Option<String>, usize)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::detect::parse::pysrc::with_source;
+
+    fn parse_airflow(path: &str, text: &str) -> ParseOut {
+        with_source(text, |s| super::parse_airflow(path, s))
+    }
 
     #[test]
     fn compiled_spec_outline_top_level_and_nested() {

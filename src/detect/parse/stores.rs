@@ -1,7 +1,7 @@
-//! Feature stores, MLflow projects and infrastructure code: Feast `feature_store.yaml`
-//! (project, provider, registry, online and offline store types) and the entities, feature
-//! views and feature services its repository code defines; MLflow `MLproject` entry points and
-//! environment; Terraform providers and the ML-relevant resources they declare.
+//! Feature stores and MLflow projects: Feast `feature_store.yaml` (project, provider, registry,
+//! online and offline store types) and the entities, feature views and feature services its
+//! repository code defines; MLflow `MLproject` entry points and environment. (Terraform and
+//! the other infrastructure code are read in `iac.rs`.)
 
 use std::collections::BTreeSet;
 use std::sync::OnceLock;
@@ -9,9 +9,8 @@ use std::sync::OnceLock;
 use regex::Regex;
 use serde_json::json;
 
-use super::{Fact, ParseOut};
+use super::{Fact, ParseOut, PySource};
 use crate::canvas::Block;
-use crate::detect::python;
 use crate::detect::redact::redact;
 use crate::yaml::Value;
 
@@ -62,19 +61,16 @@ fn feast_re() -> &'static Regex {
 }
 
 /// Counts Feast objects defined in a feature repository's Python code.
-pub(crate) fn parse_feast_repo(path: &str, text: &str) -> ParseOut {
+pub(crate) fn parse_feast_repo(path: &str, src: &PySource) -> ParseOut {
     let mut out = ParseOut::default();
-    if !text.contains("feast") {
+    if !src.imports_any(&["feast"]) {
         return out;
     }
-    let code = python::mask(text).no_comments;
-    if !code.contains("from feast") && !code.contains("import feast") {
-        return out;
-    }
+    let code = src.no_comments;
     let mut entities = BTreeSet::new();
     let mut views = BTreeSet::new();
     let mut services = BTreeSet::new();
-    for c in feast_re().captures_iter(&code) {
+    for c in feast_re().captures_iter(code) {
         let name = c
             .get(2)
             .map_or_else(|| "(unnamed)".to_string(), |m| m.as_str().to_string());
@@ -138,73 +134,6 @@ pub(crate) fn parse_mlproject(path: &str, text: &str) -> ParseOut {
     out
 }
 
-fn tf_re() -> &'static (Regex, Regex) {
-    static RE: OnceLock<(Regex, Regex)> = OnceLock::new();
-    RE.get_or_init(|| {
-        (
-            Regex::new(r#"(?m)^\s*provider\s+"([\w-]+)""#).expect("valid"),
-            Regex::new(r#"(?m)^\s*resource\s+"([\w-]+)"\s+"([\w-]+)""#).expect("valid"),
-        )
-    })
-}
-
-/// Terraform resource types that matter to an ML platform.
-fn ml_relevant(resource: &str) -> bool {
-    [
-        "sagemaker",
-        "vertex_ai",
-        "machine_learning",
-        "ml_engine",
-        "bigquery",
-        "s3_bucket",
-        "storage_bucket",
-        "storage_account",
-        "storage_container",
-        "ecr_repository",
-        "artifact_registry",
-        "container_registry",
-        "eks_cluster",
-        "container_cluster",
-        "kubernetes_cluster",
-        "databricks",
-        "redshift",
-        "feature",
-        "lambda_function",
-        "cloud_run",
-        "kinesis",
-        "pubsub",
-        "dataflow",
-        "glue",
-        "emr",
-    ]
-    .iter()
-    .any(|k| resource.contains(k))
-}
-
-/// Parses a Terraform file: providers and ML-relevant resources.
-pub(crate) fn parse_terraform(path: &str, text: &str) -> ParseOut {
-    let mut out = ParseOut::default();
-    let (prov, res) = tf_re();
-    let providers: BTreeSet<&str> = prov
-        .captures_iter(text)
-        .map(|c| c.get(1).map_or("", |m| m.as_str()))
-        .collect();
-    let resources: Vec<String> = res
-        .captures_iter(text)
-        .filter(|c| ml_relevant(&c[1]))
-        .map(|c| format!("{}.{}", &c[1], &c[2]))
-        .collect();
-    if providers.is_empty() && resources.is_empty() {
-        return out;
-    }
-    out.facts.push(Fact {
-        block: Block::Foundations,
-        key: "terraform",
-        value: json!({"path": path, "providers": providers, "ml_resources": resources}),
-    });
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -216,20 +145,19 @@ mod tests {
         assert_eq!(v["online_store"], "redis");
         assert_eq!(v["offline_store"], "bigquery");
         let code = "from feast import Entity, FeatureView\ncustomer = Entity(name=\"customer\")\nstats = FeatureView(\n    name='customer_stats', entities=[customer])\n";
-        let v = &parse_feast_repo("feature_repo/defs.py", code).facts[0].value;
+        let out = crate::detect::parse::pysrc::with_source(code, |s| {
+            parse_feast_repo("feature_repo/defs.py", s)
+        });
+        let v = &out.facts[0].value;
         assert_eq!(v["entities"][0], "customer");
         assert_eq!(v["feature_views"][0], "customer_stats");
     }
 
     #[test]
-    fn mlproject_and_terraform() {
+    fn mlproject() {
         let mp = "name: churn\npython_env: python_env.yaml\nentry_points:\n  main:\n    parameters:\n      alpha: {type: float, default: 0.1}\n    command: python train.py\n";
         let v = &parse_mlproject("MLproject", mp).facts[0].value;
         assert_eq!(v["entry_points"][0]["parameters"][0], "alpha");
         assert_eq!(v["environment"], "python_env");
-        let tf = "provider \"aws\" {}\nresource \"aws_sagemaker_endpoint\" \"churn\" {}\nresource \"aws_iam_role\" \"r\" {}\n";
-        let v = &parse_terraform("infra/main.tf", tf).facts[0].value;
-        assert_eq!(v["ml_resources"][0], "aws_sagemaker_endpoint.churn");
-        assert_eq!(v["providers"][0], "aws");
     }
 }
