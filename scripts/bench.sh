@@ -5,6 +5,7 @@
 #
 # - scan --no-git  vs  rg --hidden -c import   (a tool that reads every file)   target ratio <= 1.0
 # - dora           vs  git log --all --format='%H %at %ct %P'                    target ratio <= 1.5
+# - scan --no-git with vs without the structured readers                        target <= +25 %
 # Reports the median wall time of RUNS runs (default 7) of each, the ratios, and peak RSS.
 # Ratios, not absolute times: these machines are shared and noisy.
 set -euo pipefail
@@ -33,6 +34,8 @@ echo "repository: $repo ($files files)"
 scan=$(median_ms "$bin" scan --no-git --quiet -f json "$repo")
 rgt=$(median_ms rg --hidden -c import "$repo")
 echo "scan --no-git: ${scan} ms   rg --hidden -c import: ${rgt} ms   ratio: $(awk "BEGIN{printf \"%.2f\", $scan/($rgt>0?$rgt:1)}")"
+bare=$(MLOPS_CANVAS_BENCH_NO_PARSERS=1 median_ms "$bin" scan --no-git --quiet -f json "$repo")
+echo "structured readers: scan ${scan} ms vs ${bare} ms without them: +$(awk "BEGIN{printf \"%.0f\", 100*($scan-$bare)/($bare>0?$bare:1)}") %   (target <= 25 %)"
 echo "scan peak RSS: $(( $(peak_kb "$bin" scan --no-git -f json "$repo") / 1024 )) MiB"
 if git -C "$repo" rev-parse --git-dir >/dev/null 2>&1; then
   commits=$(git -C "$repo" rev-list --all | wc -l); tags=$(git -C "$repo" tag | wc -l)

@@ -8,7 +8,8 @@
 use std::collections::BTreeSet;
 use std::sync::OnceLock;
 
-use regex::{Regex, RegexBuilder};
+use regex::bytes::{Regex as BytesRegex, RegexBuilder as BytesRegexBuilder};
+use regex::Regex;
 use serde_json::{json, Value as Json};
 
 use super::{cron, find_line, Fact, ParseOut, ParsedHit};
@@ -22,12 +23,16 @@ const KINDS: [&str; 8] = [
     "lint", "test", "build", "train", "evaluate", "deploy", "release", "docs",
 ];
 
-fn kind_patterns() -> &'static [(&'static str, Regex)] {
-    static P: OnceLock<Vec<(&'static str, Regex)>> = OnceLock::new();
+/// Step patterns per job kind. Byte regexes with ASCII classes: Unicode-aware, case-insensitive
+/// `\b` and `\w` made these automata cost more to build than all the workflows of a large
+/// repository took to read.
+fn kind_patterns() -> &'static [(&'static str, BytesRegex)] {
+    static P: OnceLock<Vec<(&'static str, BytesRegex)>> = OnceLock::new();
     P.get_or_init(|| {
         let ci = |p: &str| {
-            RegexBuilder::new(p)
+            BytesRegexBuilder::new(p)
                 .case_insensitive(true)
+                .unicode(false)
                 .build()
                 .expect("valid job pattern")
         };
@@ -71,7 +76,7 @@ fn name_kinds(name: &str) -> Vec<&'static str> {
 pub(crate) fn classify(name: &str, steps: &str) -> Vec<&'static str> {
     let mut kinds: BTreeSet<&'static str> = name_kinds(name).into_iter().collect();
     for (k, r) in kind_patterns() {
-        if r.is_match(steps) {
+        if r.is_match(steps.as_bytes()) {
             kinds.insert(k);
         }
     }
@@ -79,8 +84,8 @@ pub(crate) fn classify(name: &str, steps: &str) -> Vec<&'static str> {
     if kinds.contains("test") && !name_kinds(name).contains(&"train") {
         let only_tests = steps
             .lines()
-            .filter(|l| kind_patterns()[3].1.is_match(l))
-            .all(|l| kind_patterns()[1].1.is_match(l));
+            .filter(|l| kind_patterns()[3].1.is_match(l.as_bytes()))
+            .all(|l| kind_patterns()[1].1.is_match(l.as_bytes()));
         if only_tests {
             kinds.remove("train");
         }
