@@ -603,10 +603,13 @@ fn training_where(
             compute.into_iter().collect::<Vec<_>>().join(", ")
         ));
     }
-    // An orchestrator's own schedule is not CI.
+    // Only CI systems run training "in CI": an orchestrator's own schedule, or a pipeline
+    // service started from a cloud function, is not CI.
+    let ci_systems = with_cap(inp, &["ci"]);
     let ci: Vec<&Finding> = ci
         .into_iter()
         .filter(|f| !orchestrated.iter().any(|o| o.tool == f.tool))
+        .filter(|f| ci_systems.iter().any(|c| c.tool == f.tool))
         .collect();
     if !ci.is_empty() {
         parts.push(format!("CI: {}", tools_of(&ci).join(", ")));
@@ -911,6 +914,55 @@ mod tests {
         assert_eq!(
             a.answer,
             "orchestrator: metaflow; steps run on Kubernetes (Metaflow @kubernetes); not distributed; no GPU use found"
+        );
+    }
+
+    #[test]
+    fn training_in_ci_needs_a_ci_system() {
+        // A pipeline service started from a cloud function retrains, but not in CI.
+        let mut findings = vec![
+            finding(
+                "kubeflow-pipelines",
+                "orchestrated_training_pipeline",
+                &[("p.py", 1, "")],
+            ),
+            finding(
+                "vertex-pipelines",
+                "continuous_training",
+                &[("trigger/main.py", 9, "")],
+            ),
+            finding(
+                "github-actions",
+                "continuous_training",
+                &[(".github/workflows/t.yml", 3, "")],
+            ),
+        ];
+        let languages = BTreeMap::new();
+        let answer = |findings: &[Finding]| {
+            let inp = Inputs {
+                findings,
+                dora: None,
+                languages: &languages,
+            };
+            training_where(&question("training_where"), &inp, &BTreeMap::new())
+                .unwrap()
+                .answer
+        };
+        assert!(!answer(&findings).contains("CI:"), "{}", answer(&findings));
+        findings.push(finding(
+            "github-actions",
+            "ci",
+            &[(".github/workflows/t.yml", 1, "")],
+        ));
+        assert!(
+            answer(&findings).contains("CI: github-actions"),
+            "{}",
+            answer(&findings)
+        );
+        assert!(
+            !answer(&findings).contains("vertex"),
+            "{}",
+            answer(&findings)
         );
     }
 
