@@ -402,9 +402,13 @@ fn retraining_trigger(q: &Question, inp: &Inputs) -> Option<Answer> {
             .collect();
         for f in &ct {
             for e in training_first(&f.evidence).into_iter().take(2) {
+                // A line of code says less than the tool's name; readers' sentences ("schedule
+                // 0 3 * * 1 (weekly ...) runs train") and config lines say more.
+                let code = [".py", ".ipynb"].iter().any(|x| e.path.ends_with(x))
+                    && !e.snippet.contains("schedule");
                 parts.push(format!(
                     "{} ({})",
-                    if e.snippet.is_empty() {
+                    if e.snippet.is_empty() || code {
                         &f.tool_name
                     } else {
                         &e.snippet
