@@ -35,7 +35,7 @@ scan=$(median_ms "$bin" scan --no-git --quiet -f json "$repo")
 rgt=$(median_ms rg --hidden -c import "$repo")
 echo "scan --no-git: ${scan} ms   rg --hidden -c import: ${rgt} ms   ratio: $(awk "BEGIN{printf \"%.2f\", $scan/($rgt>0?$rgt:1)}")"
 bare=$(MLOPS_CANVAS_BENCH_NO_PARSERS=1 median_ms "$bin" scan --no-git --quiet -f json "$repo")
-echo "structured readers: scan ${scan} ms vs ${bare} ms without them: +$(awk "BEGIN{printf \"%.0f\", 100*($scan-$bare)/($bare>0?$bare:1)}") %   (target <= 25 %)"
+echo "structured readers: scan ${scan} ms vs ${bare} ms without them: $(awk "BEGIN{printf \"%+.0f\", 100*($scan-$bare)/($bare>0?$bare:1)}") %   (target <= 25 %)"
 echo "scan peak RSS: $(( $(peak_kb "$bin" scan --no-git -f json "$repo") / 1024 )) MiB"
 if git -C "$repo" rev-parse --git-dir >/dev/null 2>&1; then
   commits=$(git -C "$repo" rev-list --all | wc -l); tags=$(git -C "$repo" tag | wc -l)
