@@ -347,8 +347,8 @@ fn mentions(haystack: &str, needle: &str) -> bool {
     false
 }
 
-/// Does the answer open with a denial ("No", "none", "n/a", "we don't")?
-fn is_denial(lower: &str) -> bool {
+/// Does the answer (lowercased) open with a denial ("No", "none", "n/a", "we don't")?
+pub(crate) fn is_denial(lower: &str) -> bool {
     let t = lower.trim_start();
     let first: String = t
         .chars()

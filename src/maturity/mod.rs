@@ -188,14 +188,11 @@ fn with_caps<'a>(findings: &'a [Finding], caps: &[String]) -> Vec<&'a Finding> {
         .collect()
 }
 
-/// A person's answer that says the capability is absent ("no", "none", "n/a", "not yet").
+/// A person's answer that says the capability is absent ("no", "none", "n/a", "not yet"),
+/// judged as the answers file judges a contradiction.
 fn answer_denies(answer: &str) -> bool {
     let a = answer.trim().to_ascii_lowercase();
-    a.is_empty()
-        || ["no", "none", "n/a", "na", "not yet", "nothing", "-"]
-            .iter()
-            .any(|w| a == *w || a.starts_with(&format!("{w} ")) || a.starts_with(&format!("{w},")))
-        || a.starts_with("no.")
+    a.is_empty() || a == "-" || crate::canvas::answers_file::is_denial(&a)
 }
 
 fn active_waiver<'a>(
