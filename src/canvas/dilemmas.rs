@@ -174,15 +174,23 @@ pub fn dilemmas(report: &Report) -> Dilemmas {
             }
         }
     }
-    for t in facts(report, "terraform") {
-        let path = t["path"].as_str().unwrap_or_default();
-        for prov in t["providers"].as_array().into_iter().flatten() {
-            let prov = prov.as_str().unwrap_or_default();
-            if let Some(p) = platform_of_word(prov) {
-                platforms
-                    .entry(p)
-                    .or_default()
-                    .push(format!("Terraform provider {prov} ({path})"));
+    // The infrastructure readers share one fact shape: `providers` per file.
+    for (key, label) in [
+        ("terraform", "Terraform"),
+        ("cloudformation", "CloudFormation"),
+        ("aws_cdk", "AWS CDK"),
+        ("bicep", "Bicep"),
+    ] {
+        for t in facts(report, key) {
+            let path = t["path"].as_str().unwrap_or_default();
+            for prov in t["providers"].as_array().into_iter().flatten() {
+                let prov = prov.as_str().unwrap_or_default();
+                if let Some(p) = platform_of_word(prov) {
+                    platforms
+                        .entry(p)
+                        .or_default()
+                        .push(format!("{label} provider {prov} ({path})"));
+                }
             }
         }
     }
@@ -297,5 +305,28 @@ mod tests {
         assert!(d.frameworks.contains(&"XGBoost".to_string()));
         assert!(d.infrastructure.contains(&"Kubernetes".to_string()));
         assert!(d.languages.unwrap().starts_with("Python"));
+    }
+
+    #[test]
+    fn infrastructure_code_names_its_cloud() {
+        let catalog = crate::detect::Catalog::load(&[]).unwrap();
+        let args = crate::cli::CommonArgs {
+            no_git: true,
+            ..crate::cli::CommonArgs::default()
+        };
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+        for (fixture, platform, label) in [
+            ("parse-bicep", "Azure", "Bicep provider"),
+            ("parse-cloudformation", "AWS", "CloudFormation provider"),
+        ] {
+            let report = crate::scan_repo(&root.join(fixture), &catalog, &args).unwrap();
+            let d = dilemmas(&report);
+            let p = d.platforms.iter().find(|p| p.name == platform);
+            assert!(
+                p.is_some_and(|p| p.evidence.iter().any(|e| e.starts_with(label))),
+                "{fixture}: {:?}",
+                d.platforms
+            );
+        }
     }
 }
