@@ -78,7 +78,7 @@ fn line_of(text: &str, offset: usize) -> usize {
 }
 
 fn validate_waivers(text: &str, file: &str, raw: &[WaiverFile]) -> Result<Vec<Waiver>> {
-    let capabilities = crate::detect::spec::parse_capabilities(crate::detect::CAPABILITIES)?;
+    let capabilities = crate::detect::capabilities();
     let mut out = Vec::new();
     for w in raw {
         let at = |span: std::ops::Range<usize>| format!("{file}:{}", line_of(text, span.start));

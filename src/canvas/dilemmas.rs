@@ -205,10 +205,11 @@ pub fn dilemmas(report: &Report) -> Dilemmas {
             }
         }
     }
-    let images = facts(report, "containers")
-        .flat_map(|c| {
+    // (image, path) from a fact kind that lists images under `field`.
+    let images_of = |key: &str, field: &'static str| {
+        facts(report, key).flat_map(move |c| {
             let path = c["path"].as_str().unwrap_or_default().to_string();
-            c["base_images"]
+            c[field]
                 .as_array()
                 .into_iter()
                 .flatten()
@@ -216,16 +217,9 @@ pub fn dilemmas(report: &Report) -> Dilemmas {
                 .map(move |i| (i.to_string(), path.clone()))
                 .collect::<Vec<_>>()
         })
-        .chain(facts(report, "kubernetes_objects").flat_map(|k| {
-            let path = k["path"].as_str().unwrap_or_default().to_string();
-            k["images"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(Value::as_str)
-                .map(move |i| (i.to_string(), path.clone()))
-                .collect::<Vec<_>>()
-        }));
+    };
+    let images =
+        images_of("containers", "base_images").chain(images_of("kubernetes_objects", "images"));
     for (image, path) in images {
         if let Some((_, p)) = REGISTRIES.iter().find(|(r, _)| image.contains(r)) {
             platforms

@@ -13,7 +13,7 @@ use serde::Serialize;
 
 use crate::canvas::Block;
 use crate::cli::DetectorsCommand;
-use crate::detect::spec::{self, Matcher};
+use crate::detect::spec::Matcher;
 use crate::detect::{self, Catalog, Detector};
 use crate::report::Format;
 use crate::ExitStatus;
@@ -142,10 +142,10 @@ fn explain(catalog: &Catalog, id: &str, out: &mut dyn Write) -> Result<ExitStatu
 }
 
 fn check(files: &[PathBuf], out: &mut dyn Write) -> Result<ExitStatus> {
-    let caps = spec::parse_capabilities(detect::CAPABILITIES)?;
+    let caps = detect::capabilities();
     let mut failed = false;
     for f in files {
-        match detect::load_user_file(f, &caps) {
+        match detect::load_user_file(f, caps) {
             Ok(d) => writeln!(
                 out,
                 "ok: {} ({}, {} signals)",

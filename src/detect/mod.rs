@@ -30,6 +30,13 @@ include!(concat!(env!("OUT_DIR"), "/embedded.rs"));
 /// The capability catalogue, embedded.
 pub(crate) const CAPABILITIES: &str = include_str!("../../detectors/capabilities.toml");
 
+/// The embedded capability catalogue, parsed once per process (the registry tests prove it
+/// parses, so an error here is a build defect and yields an empty catalogue).
+pub(crate) fn capabilities() -> &'static BTreeMap<String, Capability> {
+    static CAPS: std::sync::OnceLock<BTreeMap<String, Capability>> = std::sync::OnceLock::new();
+    CAPS.get_or_init(|| spec::parse_capabilities(CAPABILITIES).unwrap_or_default())
+}
+
 /// Evidence kept per finding; the total is reported beside it.
 const MAX_EVIDENCE: usize = 10;
 
@@ -67,7 +74,11 @@ impl Catalog {
     /// The built-in catalogue plus every `*.toml` in `user_dirs`. Any invalid file is a fatal
     /// error naming the file; a user detector may not reuse a built-in id.
     pub fn load(user_dirs: &[PathBuf]) -> Result<Catalog> {
-        let capabilities = spec::parse_capabilities(CAPABILITIES)?;
+        let capabilities = capabilities().clone();
+        if capabilities.is_empty() {
+            // Parse again for the error: a broken catalogue stops the run, saying why.
+            spec::parse_capabilities(CAPABILITIES)?;
+        }
         // Parsing and checking ~180 files is most of the start-up: spread it over the cores.
         let mut detectors = EMBEDDED_DETECTORS
             .par_iter()

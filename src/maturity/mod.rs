@@ -426,10 +426,9 @@ pub fn assess(profile: &Profile, inp: &Inputs, target: Option<usize>) -> (Maturi
     // at the highest of them (a recommendation that becomes a requirement).
     let mut gaps: Vec<(usize, Gap)> = Vec::new();
     for (rule, gap) in rows.iter().filter(|(r, _)| r.level <= target) {
-        let key = (rule.block, gap.capability.clone());
         if let Some(i) = gaps
             .iter()
-            .position(|(_, g)| (g.block, g.capability.clone()) == key)
+            .position(|(_, g)| g.block == rule.block && g.capability == gap.capability)
         {
             if rule.level >= gaps[i].0 {
                 gaps[i] = (rule.level, gap.clone());

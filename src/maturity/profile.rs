@@ -290,7 +290,7 @@ mod tests {
     use super::*;
 
     fn caps() -> BTreeMap<String, Capability> {
-        crate::detect::spec::parse_capabilities(crate::detect::CAPABILITIES).unwrap()
+        crate::detect::capabilities().clone()
     }
 
     #[test]

@@ -6,7 +6,7 @@ use super::*;
 use crate::detect::Evidence;
 
 fn caps() -> BTreeMap<String, crate::detect::Capability> {
-    crate::detect::spec::parse_capabilities(crate::detect::CAPABILITIES).unwrap()
+    crate::detect::capabilities().clone()
 }
 
 fn mlops() -> Profile {

@@ -75,8 +75,7 @@ fn message(g: &Gap) -> String {
 
 /// The SARIF document of a report's gaps (an empty run when there is no assessment).
 pub fn document(report: &Report) -> Value {
-    let caps =
-        crate::detect::spec::parse_capabilities(crate::detect::CAPABILITIES).unwrap_or_default();
+    let caps = crate::detect::capabilities();
     let gaps: Vec<&Gap> = report
         .maturity
         .iter()
