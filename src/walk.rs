@@ -1,7 +1,10 @@
-//! The one walk of a repository: a parallel `ignore` walk that yields the sorted file inventory.
+//! The one walk of a repository: a parallel `ignore` walk that yields the sorted file inventory
+//! and, like a search tool, visits each file on the walker's own thread as soon as it is found,
+//! so reading and scanning overlap with listing directories.
 //!
-//! In: the root and extra exclude globs. Out: every file (relative `/`-separated path, size,
-//! symlink flag) and a warning for each entry that could not be walked. Walker defaults are set
+//! In: the root, extra exclude globs, paths to leave out, and the visit. Out: every file
+//! (relative `/`-separated path, symlink flag) with what the visit returned for it, and a
+//! warning for each entry that could not be walked. Walker defaults are set
 //! on purpose: hidden files are kept (we need `.github/`, `.dvc/`), `.git/` is pruned,
 //! `.gitignore` applies even outside a git checkout (fixtures and exported trees have none), the
 //! user's global gitignore does not (results must not depend on the machine), and links are
@@ -42,8 +45,6 @@ const PRUNED_DIRS: &[&str] = &[
 pub struct FileEntry {
     /// Path relative to the root, `/`-separated.
     pub path: String,
-    /// Size in bytes (of the link itself for symlinks).
-    pub size: u64,
     /// The entry is a symbolic link; its target is never read.
     pub symlink: bool,
     /// The file's real location, exact even when its name is not UTF-8 (then `path` is lossy).
@@ -57,8 +58,8 @@ pub struct Inventory {
     pub warnings: Vec<Warning>,
 }
 
-enum Item {
-    File(FileEntry),
+enum Item<T> {
+    File(FileEntry, T),
     Warn(Warning),
 }
 
@@ -95,15 +96,22 @@ fn excludes_set(excludes: &[String]) -> Result<GlobSet> {
     Ok(b.build()?)
 }
 
-/// Walks `root` in parallel and returns the inventory sorted by path.
-pub fn walk(root: &Path, excludes: &[String]) -> Result<Inventory> {
+/// Walks `root` in parallel and returns the inventory sorted by path, with what `visit`
+/// returned for each file at the same index. `visit` runs on the walker's threads. Files whose
+/// relative path is in `skip` are neither listed nor visited.
+pub fn walk<T: Send>(
+    root: &Path,
+    excludes: &[String],
+    skip: &[String],
+    visit: &(dyn Fn(&FileEntry) -> T + Sync),
+) -> Result<(Inventory, Vec<T>)> {
     let meta =
         std::fs::metadata(root).with_context(|| format!("cannot read {}", root.display()))?;
     if !meta.is_dir() {
         bail!("{} is not a directory", root.display());
     }
     let excl = excludes_set(excludes).context("invalid exclude glob")?;
-    let (tx, rx) = mpsc::channel::<Item>();
+    let (tx, rx) = mpsc::channel::<Item<T>>();
     let root_buf = root.to_path_buf();
     let mut builder = WalkBuilder::new(root);
     builder
@@ -142,6 +150,9 @@ pub fn walk(root: &Path, excludes: &[String]) -> Result<Inventory> {
                         return WalkState::Continue;
                     }
                     let (rel, lossy) = relative(&root, entry.path());
+                    if skip.contains(&rel) {
+                        return WalkState::Continue;
+                    }
                     if lossy {
                         let _ = tx.send(Item::Warn(Warning::new(
                             &rel,
@@ -149,28 +160,21 @@ pub fn walk(root: &Path, excludes: &[String]) -> Result<Inventory> {
                             "file name is not valid UTF-8; shown with replacement characters",
                         )));
                     }
-                    if ft.is_symlink() {
-                        if std::fs::metadata(entry.path()).is_err() {
-                            let _ = tx.send(Item::Warn(Warning::new(
-                                &rel,
-                                WarningKind::BrokenSymlink,
-                                "symbolic link whose target does not exist",
-                            )));
-                        }
-                        let _ = tx.send(Item::File(FileEntry {
+                    if ft.is_symlink() && std::fs::metadata(entry.path()).is_err() {
+                        let _ = tx.send(Item::Warn(Warning::new(
+                            &rel,
+                            WarningKind::BrokenSymlink,
+                            "symbolic link whose target does not exist",
+                        )));
+                    }
+                    if ft.is_symlink() || ft.is_file() {
+                        let file = FileEntry {
                             path: rel,
-                            size: 0,
-                            symlink: true,
+                            symlink: ft.is_symlink(),
                             fs_path: entry.path().to_path_buf(),
-                        }));
-                    } else if ft.is_file() {
-                        let size = entry.metadata().map_or(0, |m| m.len());
-                        let _ = tx.send(Item::File(FileEntry {
-                            path: rel,
-                            size,
-                            symlink: false,
-                            fs_path: entry.path().to_path_buf(),
-                        }));
+                        };
+                        let out = visit(&file);
+                        let _ = tx.send(Item::File(file, out));
                     }
                 }
                 Err(err) => {
@@ -189,16 +193,19 @@ pub fn walk(root: &Path, excludes: &[String]) -> Result<Inventory> {
     });
     drop(tx);
     let mut inv = Inventory::default();
+    let mut files: Vec<(FileEntry, T)> = Vec::new();
     for item in rx {
         match item {
-            Item::File(f) => inv.files.push(f),
+            Item::File(f, out) => files.push((f, out)),
             Item::Warn(w) => inv.warnings.push(w),
         }
     }
-    inv.files.sort();
+    files.sort_by(|a, b| a.0.cmp(&b.0));
+    let (entries, outs): (Vec<FileEntry>, Vec<T>) = files.into_iter().unzip();
+    inv.files = entries;
     inv.warnings.sort();
     inv.warnings.dedup();
-    Ok(inv)
+    Ok((inv, outs))
 }
 
 fn walk_error_path(err: &ignore::Error) -> Option<&Path> {
@@ -242,13 +249,18 @@ mod tests {
             std::fs::create_dir_all(path.parent().unwrap()).unwrap();
             std::fs::write(path, c).unwrap();
         }
-        let inv = walk(r, &["src".to_string()]).unwrap();
+        let (inv, lens) = walk(r, &["src".to_string()], &[".gitignore".to_string()], &|f| {
+            std::fs::read(&f.fs_path).map_or(0, |b| b.len())
+        })
+        .unwrap();
         let paths: Vec<_> = inv.files.iter().map(|f| f.path.as_str()).collect();
-        assert_eq!(paths, vec![".github/workflows/ci.yml", ".gitignore"]);
+        assert_eq!(paths, vec![".github/workflows/ci.yml"]);
+        // Each file's visit result sits at its index.
+        assert_eq!(lens, vec![8]);
     }
 
     #[test]
     fn missing_root_is_an_error() {
-        assert!(walk(Path::new("/no/such/dir/anywhere"), &[]).is_err());
+        assert!(walk(Path::new("/no/such/dir/anywhere"), &[], &[], &|_| ()).is_err());
     }
 }

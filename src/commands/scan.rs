@@ -13,7 +13,7 @@ use crate::cli::{CommonArgs, FailOn, PathArgs, ScanArgs};
 use crate::detect::{self, Catalog};
 use crate::git::{self, time::parse_utc, GitOptions};
 use crate::report::{self, Format, RepoInfo, Report, Stats};
-use crate::{config, walk, ExitStatus};
+use crate::{config, ExitStatus};
 
 /// Settings resolved from the command line and the repository's config file.
 #[derive(Debug)]
@@ -276,11 +276,6 @@ fn scan_files(
         Some(Catalog::load(&dirs)?)
     };
     let catalog = extended.as_ref().unwrap_or(catalog);
-    let (inventory, git_out) = rayon::join(
-        || walk::walk(path, &settings.exclude),
-        || (!common.no_git).then(|| git::analyse(path, &settings.git)),
-    );
-    let mut inventory = inventory?;
     let mut skip = vec![answers_file::FILE_NAME.to_string()];
     skip.extend(
         answers
@@ -288,13 +283,24 @@ fn scan_files(
             .chain(also_skip.iter().copied())
             .filter_map(|p| relative_to(path, p)),
     );
-    inventory.files.retain(|f| !skip.contains(&f.path));
+    let (detected, git_out) = rayon::join(
+        || {
+            detect::detect(
+                path,
+                &settings.exclude,
+                &skip,
+                catalog,
+                common.max_file_size,
+            )
+        },
+        || (!common.no_git).then(|| git::analyse(path, &settings.git)),
+    );
+    let (inventory, detection) = detected?;
     let git_out = git_out.unwrap_or_default();
     let repo = RepoInfo {
         path: path.display().to_string(),
         ..git_out.info
     };
-    let detection = detect::detect(&inventory, catalog, common.max_file_size)?;
     let mut warnings = inventory.warnings;
     warnings.extend(detection.warnings);
     warnings.extend(git_out.warnings);

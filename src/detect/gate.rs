@@ -1,7 +1,8 @@
-//! Literal gates: for each regex signal, a few literals of which every match must contain one.
-//! One Aho-Corasick pass over a file tells which signals can possibly match, so a file is
-//! scanned once for all gates instead of once per pattern. Patterns without a usable literal
-//! (shorter than three bytes, or under a `*`) have no gate and always run.
+//! Literal gates: for each regex signal, groups of literals such that every match contains a
+//! literal of each group. A signal whose pattern and `also` patterns all have their groups met
+//! in a file can possibly match; the others are skipped without running. One Aho-Corasick pass
+//! over a file meets the groups of every signal at once. Patterns without a usable literal
+//! (shorter than three bytes, or under a `*`) have no group and always run.
 //!
 //! Literals are compared ASCII case-insensitively: a gate may pass a file the pattern then
 //! rejects, never the reverse.
@@ -12,7 +13,15 @@ use regex_syntax::hir::{Class, Hir, HirKind};
 const MIN_LEN: usize = 3;
 
 /// A set of alternative literals, one of which every match contains.
-type Alts = Vec<Vec<u8>>;
+pub(crate) type Alts = Vec<Vec<u8>>;
+
+/// Groups kept per pattern: the strongest few gate nearly as well as all of them, and each
+/// group's literals cost a little on every file scanned.
+const MAX_GROUPS: usize = 3;
+
+/// Shortest literal of a group kept beside the strongest: shorter ones (`def`, `from`, `://`)
+/// occur in nearly every file and only slow the search down.
+const MIN_EXTRA_LEN: usize = 5;
 
 /// The single byte a node matches, lowercased, if it matches exactly one letter (in either
 /// case) or one byte.
@@ -61,12 +70,6 @@ fn shortest(alts: &Alts) -> usize {
 /// Literals one of which every match of `h` contains, or `None` when there are none usable.
 fn required(h: &Hir) -> Option<Alts> {
     match h.kind() {
-        HirKind::Literal(l) => {
-            let lit: Vec<u8> = l.0.iter().map(u8::to_ascii_lowercase).collect();
-            (lit.len() >= MIN_LEN).then(|| vec![lit])
-        }
-        HirKind::Capture(c) => required(&c.sub),
-        HirKind::Repetition(r) if r.min >= 1 => required(&r.sub),
         HirKind::Alternation(branches) => {
             let mut all = Vec::new();
             for b in branches {
@@ -74,14 +77,41 @@ fn required(h: &Hir) -> Option<Alts> {
             }
             Some(all)
         }
+        _ => strongest(groups(h)),
+    }
+}
+
+/// The group whose shortest literal is longest: the most selective single gate.
+fn strongest(groups: Vec<Alts>) -> Option<Alts> {
+    groups
+        .into_iter()
+        .max_by_key(|g| (shortest(g), std::cmp::Reverse(g.len())))
+}
+
+/// Every literal group a match of `h` must meet: all of a concatenation's literal runs, each
+/// branch's strongest group for an alternation.
+fn groups(h: &Hir) -> Vec<Alts> {
+    let usable = |g: &Alts| shortest(g) >= MIN_LEN;
+    match h.kind() {
+        HirKind::Literal(l) => {
+            let lit: Vec<u8> = l.0.iter().map(u8::to_ascii_lowercase).collect();
+            let g = vec![lit];
+            if usable(&g) {
+                vec![g]
+            } else {
+                Vec::new()
+            }
+        }
+        HirKind::Capture(c) => groups(&c.sub),
+        HirKind::Repetition(r) if r.min >= 1 => groups(&r.sub),
+        HirKind::Alternation(_) => required(h).into_iter().collect(),
         HirKind::Concat(items) => {
-            let mut best: Option<Alts> = None;
+            let mut out: Vec<Alts> = Vec::new();
             let mut run: Vec<u8> = Vec::new();
-            let consider = |cand: Alts, best: &mut Option<Alts>| {
-                if shortest(&cand) >= MIN_LEN
-                    && best.as_ref().is_none_or(|b| shortest(&cand) > shortest(b))
-                {
-                    *best = Some(cand);
+            let flush = |run: &mut Vec<u8>, out: &mut Vec<Alts>| {
+                let g = vec![std::mem::take(run)];
+                if usable(&g) {
+                    out.push(g);
                 }
             };
             for item in items {
@@ -93,52 +123,65 @@ fn required(h: &Hir) -> Option<Alts> {
                     run.extend(l.0.iter().map(u8::to_ascii_lowercase));
                     continue;
                 }
-                if !run.is_empty() {
-                    consider(vec![std::mem::take(&mut run)], &mut best);
-                }
-                if let Some(sub) = required(item) {
-                    consider(sub, &mut best);
-                }
+                flush(&mut run, &mut out);
+                out.extend(groups(item));
             }
-            if !run.is_empty() {
-                consider(vec![run], &mut best);
-            }
-            best
+            flush(&mut run, &mut out);
+            out
         }
-        _ => None,
+        _ => Vec::new(),
     }
 }
 
-/// The gate of a parsed pattern: lowercased literals, one of which every match contains.
-pub(crate) fn literals_of(hir: &Hir) -> Option<Vec<Vec<u8>>> {
-    let mut alts = required(hir)?;
-    alts.sort();
-    alts.dedup();
-    // Too many alternatives make the gate slower than the pattern.
-    (alts.len() <= 64).then_some(alts)
+/// The gate of a parsed pattern: up to [`MAX_GROUPS`] groups of lowercased literals, every
+/// match containing one literal of each group, strongest first. Empty when there is none.
+pub(crate) fn groups_of(hir: &Hir) -> Vec<Alts> {
+    let mut gs: Vec<Alts> = groups(hir)
+        .into_iter()
+        .map(|mut g| {
+            g.sort();
+            g.dedup();
+            g
+        })
+        // Too many alternatives make the gate slower than the pattern.
+        .filter(|g| g.len() <= 64)
+        .collect();
+    gs.sort_by_key(|g| (std::cmp::Reverse(shortest(g)), g.len()));
+    gs.dedup();
+    let mut kept: Vec<Alts> = Vec::new();
+    for g in gs {
+        if kept.is_empty() || (shortest(&g) >= MIN_EXTRA_LEN && kept.len() < MAX_GROUPS) {
+            kept.push(g);
+        }
+    }
+    kept
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn literals(pattern: &str) -> Option<Vec<Vec<u8>>> {
+    fn all(p: &str) -> Vec<Vec<String>> {
         let hir = regex_syntax::ParserBuilder::new()
             .unicode(false)
             .utf8(false)
             .multi_line(true)
             .build()
-            .parse(pattern)
-            .ok()?;
-        literals_of(&hir)
+            .parse(p)
+            .unwrap();
+        groups_of(&hir)
+            .into_iter()
+            .map(|g| {
+                g.into_iter()
+                    .map(|l| String::from_utf8(l).unwrap())
+                    .collect()
+            })
+            .collect()
     }
 
+    /// The strongest group alone.
     fn lits(p: &str) -> Option<Vec<String>> {
-        literals(p).map(|v| {
-            v.into_iter()
-                .map(|l| String::from_utf8(l).unwrap())
-                .collect()
-        })
+        all(p).into_iter().next()
     }
 
     #[test]
@@ -161,8 +204,25 @@ mod tests {
         );
         assert_eq!(
             lits(r"torch\.cuda|\.to\(.cuda"),
-            Some(vec![".to(".into(), "torch.cuda".into()])
+            Some(vec!["cuda".into(), "torch.cuda".into()])
         );
+    }
+
+    #[test]
+    fn every_required_run_is_a_group() {
+        assert_eq!(
+            all(r#"^[ \t]*import\b.*\bfrom\s+["']k6lib\b"#),
+            vec![vec!["import".to_string()], vec!["k6lib".into()]]
+        );
+        assert_eq!(
+            all(r"kind: (?:Seldon|Model)\n+apiVersion: v1"),
+            vec![
+                vec!["apiversion: v1".to_string()],
+                vec!["kind: ".into()],
+                vec!["model".into(), "seldon".into()],
+            ]
+        );
+        assert!(all(r"a|bc").is_empty());
     }
 
     #[test]

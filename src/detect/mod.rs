@@ -158,14 +158,18 @@ pub const DEFAULT_MAX_BYTES: u64 = 4 * 1024 * 1024;
 /// Evidence ordered by place: (path, line, from a signal rather than a parser, snippet).
 type Placed = (String, Option<u32>, bool, String);
 
-/// Runs every detector over the inventory.
-pub fn detect(inventory: &Inventory, catalog: &Catalog, max_bytes: u64) -> Result<Detection> {
+/// Walks `root` (see [`crate::walk::walk`]) and runs every detector over each file as the
+/// walk finds it: the inventory, and what detection produced.
+pub fn detect(
+    root: &Path,
+    excludes: &[String],
+    skip: &[String],
+    catalog: &Catalog,
+    max_bytes: u64,
+) -> Result<(Inventory, Detection)> {
     let engine = signals::Engine::new(&catalog.detectors, max_bytes)?;
-    let mut results: Vec<signals::FileResult> = inventory
-        .files
-        .par_iter()
-        .map(|f| engine.scan_file(f))
-        .collect();
+    let (inventory, mut results) =
+        crate::walk::walk(root, excludes, skip, &|f| engine.scan_file(f))?;
     // Requirements files reached only through `-r`/`-c` includes.
     let scanned: HashSet<&str> = inventory
         .files
@@ -244,5 +248,5 @@ pub fn detect(inventory: &Inventory, catalog: &Catalog, max_bytes: u64) -> Resul
     det.facts.sort_by(|a, b| {
         (a.block, a.key, a.value.to_string()).cmp(&(b.block, b.key, b.value.to_string()))
     });
-    Ok(det)
+    Ok((inventory, det))
 }

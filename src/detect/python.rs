@@ -262,11 +262,7 @@ pub(crate) fn notebook_code(raw: &str) -> Result<NotebookCode, String> {
 /// Byte offsets at which each line starts.
 pub(crate) fn line_starts(text: &str) -> Vec<usize> {
     let mut starts = vec![0];
-    starts.extend(
-        text.bytes()
-            .enumerate()
-            .filter_map(|(i, c)| (c == b'\n').then_some(i + 1)),
-    );
+    starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1));
     starts
 }
 

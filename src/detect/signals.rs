@@ -4,7 +4,8 @@
 //! In: the catalogue and one inventory entry. Out: hits (signal + evidence) and warnings for
 //! that file. A file is read only when some signal needs its contents, and at most once.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use anyhow::Result;
@@ -14,7 +15,7 @@ use super::manifest::{self, ManifestKind};
 use super::parse::{ParseFn, PySource};
 use super::python;
 use super::redact::snippet;
-use super::spec::{Detector, Ecosystem, Matcher};
+use super::spec::{Detector, Ecosystem, LazyRegex, Matcher};
 use super::text;
 use super::Evidence;
 use crate::report::{Warning, WarningKind};
@@ -22,9 +23,6 @@ use crate::walk::FileEntry;
 
 /// Identifies one signal: (detector index, signal index).
 pub(crate) type SigRef = (u32, u32);
-
-/// Up to this many gated signals on a file run without the gate automaton.
-const FEW_SIGNALS: usize = 16;
 
 /// Matches of one signal in one file, at most this many lines each.
 const MAX_LINES_PER_FILE: usize = 3;
@@ -49,6 +47,9 @@ enum GlobUse {
     Regex,
     Parser(usize),
 }
+
+/// A plan's key: whether the file is Python, and the regex signals its path selects.
+type PlanKey = (bool, Vec<SigRef>);
 
 /// One evidence-bearing match of a signal.
 #[derive(Debug, Clone)]
@@ -81,15 +82,142 @@ pub(crate) struct Engine<'d> {
     deps: HashMap<(Ecosystem, String), Vec<SigRef>>,
     go_prefixes: Vec<(String, SigRef)>,
     imports: HashMap<String, Vec<SigRef>>,
-    /// One automaton over every regex signal's gate literals.
-    gates: AhoCorasick,
-    /// Gate literal index -> the signals it opens.
-    gate_sigs: Vec<Vec<usize>>,
-    /// Regex signals that have a gate (the others always run).
-    gated: Vec<bool>,
-    /// Dense index of a signal: `sig_base[detector] + signal`.
-    sig_base: Vec<usize>,
+    /// The gate plan of each set of regex signals met so far (one per kind of file, roughly),
+    /// by whether the file is Python.
+    plans: Mutex<HashMap<PlanKey, Arc<OnceLock<Plan>>>>,
+    gates: OnceLock<Gates>,
     max_bytes: u64,
+}
+
+/// Every gate literal of the catalogue's regex signals in one automaton, built on first use:
+/// one pass over a file finds which of them it contains.
+struct Gates {
+    automaton: Option<AhoCorasick>,
+    /// Literal -> its pattern id in the automaton.
+    index: HashMap<Vec<u8>, usize>,
+}
+
+impl Gates {
+    fn new(detectors: &[Detector]) -> Gates {
+        let mut index: HashMap<Vec<u8>, usize> = HashMap::new();
+        let mut literals: Vec<Vec<u8>> = Vec::new();
+        for d in detectors {
+            for s in &d.signals {
+                let Matcher::Regex { pattern, also, .. } = &s.matcher else {
+                    continue;
+                };
+                for l in std::iter::once(pattern)
+                    .chain(also)
+                    .flat_map(LazyRegex::gate)
+                    .flatten()
+                {
+                    if !index.contains_key(l) {
+                        index.insert(l.clone(), literals.len());
+                        literals.push(l.clone());
+                    }
+                }
+            }
+        }
+        // A DFA searches fastest, and is built once per run.
+        let automaton = AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::Standard)
+            .kind(Some(AhoCorasickKind::DFA))
+            .build(&literals)
+            .ok();
+        Gates { automaton, index }
+    }
+}
+
+/// The regex signals that target one kind of file, with what a file must contain before their
+/// patterns run.
+struct Plan {
+    signals: Vec<Gated>,
+    /// No signal has a literal group: no search needed.
+    no_literals: bool,
+}
+
+/// A signal and what a file must contain before its patterns run.
+struct Gated {
+    sig: SigRef,
+    /// Literal groups (automaton pattern ids): one literal of each must occur.
+    groups: Vec<Vec<usize>>,
+    /// Python only: module groups, one of each must be imported.
+    imports: Vec<Vec<String>>,
+}
+
+impl Plan {
+    /// `python`: the file's imports are known, so import-only `also` patterns gate by them.
+    fn new(detectors: &[Detector], gates: &Gates, targets: &[SigRef], python: bool) -> Plan {
+        let mut signals = Vec::with_capacity(targets.len());
+        for &r in targets {
+            let Matcher::Regex { pattern, also, .. } =
+                &detectors[r.0 as usize].signals[r.1 as usize].matcher
+            else {
+                continue;
+            };
+            let mut imports = Vec::new();
+            let mut groups = Vec::new();
+            for p in std::iter::once(pattern).chain(also) {
+                if let (true, Some(mods)) = (python, p.imports()) {
+                    imports.push(mods.to_vec());
+                    continue;
+                }
+                for alts in p.gate() {
+                    groups.push(
+                        alts.iter()
+                            .filter_map(|l| gates.index.get(l).copied())
+                            .collect(),
+                    );
+                }
+            }
+            signals.push(Gated {
+                sig: r,
+                groups,
+                imports,
+            });
+        }
+        Plan {
+            no_literals: signals.iter().all(|g| g.groups.is_empty()),
+            signals,
+        }
+    }
+
+    /// The signals that can match `hay`: those whose every literal group occurs in it and,
+    /// in Python, whose every module group is imported (`imported` holds each imported module
+    /// and its parents).
+    fn open<'p>(
+        &'p self,
+        gates: &Gates,
+        hay: &[u8],
+        imported: &'p HashSet<&str>,
+    ) -> impl Iterator<Item = SigRef> + 'p {
+        let imports_met = |g: &Gated| {
+            g.imports
+                .iter()
+                .all(|mods| mods.iter().any(|m| imported.contains(m.as_str())))
+        };
+        // Files that cannot open any gated signal skip the search.
+        let search = gates.automaton.as_ref().filter(|_| {
+            !self.no_literals
+                && self
+                    .signals
+                    .iter()
+                    .any(|g| !g.groups.is_empty() && imports_met(g))
+        });
+        let mut found = vec![false; gates.index.len()];
+        if let Some(ac) = search {
+            for m in ac.find_overlapping_iter(hay) {
+                found[m.pattern().as_usize()] = true;
+            }
+        }
+        // Without an automaton (it could not be built) every signal runs.
+        let all_open = gates.automaton.is_none();
+        self.signals.iter().filter_map(move |g| {
+            let literals = all_open || g.groups.iter().all(|ls| ls.iter().any(|&l| found[l]));
+            (literals && imports_met(g)).then_some(g.sig)
+        })
+    }
 }
 
 impl<'d> Engine<'d> {
@@ -108,19 +236,9 @@ impl<'d> Engine<'d> {
             glob_targets[i].push(target);
             Ok(())
         };
-        let mut gate_index: HashMap<Vec<u8>, usize> = HashMap::new();
         let mut deps: HashMap<(Ecosystem, String), Vec<SigRef>> = HashMap::new();
         let mut go_prefixes = Vec::new();
         let mut imports: HashMap<String, Vec<SigRef>> = HashMap::new();
-        let mut gate_lits: Vec<Vec<u8>> = Vec::new();
-        let mut gate_sigs: Vec<Vec<usize>> = Vec::new();
-        let mut sig_base = Vec::with_capacity(detectors.len());
-        let mut total = 0;
-        for d in detectors {
-            sig_base.push(total);
-            total += d.signals.len();
-        }
-        let mut gated = vec![false; total];
         for (di, d) in detectors.iter().enumerate() {
             for (si, s) in d.signals.iter().enumerate() {
                 let r: SigRef = (di as u32, si as u32);
@@ -130,23 +248,9 @@ impl<'d> Engine<'d> {
                             add_glob(g, (r, GlobUse::Path))?;
                         }
                     }
-                    Matcher::Regex { files, pattern, .. } => {
+                    Matcher::Regex { files, .. } => {
                         for g in files {
                             add_glob(g, (r, GlobUse::Regex))?;
-                        }
-                        if let Some(lits) = pattern.gate() {
-                            let dense = sig_base[di] + si;
-                            gated[dense] = true;
-                            // Each distinct literal once in the automaton.
-                            for l in lits {
-                                let next = gate_lits.len();
-                                let i = *gate_index.entry(l.clone()).or_insert(next);
-                                if i == next {
-                                    gate_lits.push(l.clone());
-                                    gate_sigs.push(Vec::new());
-                                }
-                                gate_sigs[i].push(dense);
-                            }
                         }
                     }
                     Matcher::Dependency {
@@ -187,18 +291,9 @@ impl<'d> Engine<'d> {
                 add_glob(g, ((u32::MAX, u32::MAX), GlobUse::Parser(pi)))?;
             }
         }
-        // A contiguous NFA: a full DFA searches a little faster but takes longer to build
-        // than a whole scan of a small repository.
-        let gates = AhoCorasickBuilder::new()
-            .ascii_case_insensitive(true)
-            .match_kind(MatchKind::Standard)
-            .kind(Some(AhoCorasickKind::DFA))
-            .build(&gate_lits)?;
         Ok(Engine {
-            gates,
-            gate_sigs,
-            gated,
-            sig_base,
+            plans: Mutex::new(HashMap::new()),
+            gates: OnceLock::new(),
             detectors,
             globs: gb.build()?,
             glob_targets,
@@ -209,33 +304,23 @@ impl<'d> Engine<'d> {
         })
     }
 
-    /// Which of `targets` can match `hay`: one pass of the gate automaton over the file.
-    fn open_gates(&self, targets: &[SigRef], hay: &[u8]) -> impl Fn(SigRef) -> bool + '_ {
-        let dense = |r: SigRef| self.sig_base[r.0 as usize] + r.1 as usize;
-        let mut open = vec![false; self.gated.len()];
-        let mut gated = 0;
-        for &r in targets {
-            let i = dense(r);
-            if self.gated[i] {
-                gated += 1;
-            } else {
-                open[i] = true;
-            }
-        }
-        // For a handful of signals (a TypeScript or Markdown file), their own regexes, each
-        // with a SIMD literal prefilter, beat one pass of the whole gate automaton.
-        if gated > 0 && gated <= FEW_SIGNALS {
-            for &r in targets {
-                open[dense(r)] = true;
-            }
-        } else if gated > 0 {
-            for m in self.gates.find_overlapping_iter(hay) {
-                for &i in &self.gate_sigs[m.pattern().as_usize()] {
-                    open[i] = true;
-                }
-            }
-        }
-        move |r| open[dense(r)]
+    fn gates(&self) -> &Gates {
+        self.gates.get_or_init(|| Gates::new(self.detectors))
+    }
+
+    /// The gate plan of a set of regex signals, built on first use.
+    fn plan(&self, targets: Vec<SigRef>, python: bool) -> Arc<OnceLock<Plan>> {
+        let key = (python, targets);
+        let cell = {
+            let mut plans = self
+                .plans
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            Arc::clone(plans.entry(key.clone()).or_default())
+        };
+        // Built outside the map's lock: a thread needing another plan does not wait.
+        cell.get_or_init(|| Plan::new(self.detectors, self.gates(), &key.1, python));
+        cell
     }
 
     fn matcher(&self, r: SigRef) -> &Matcher {
@@ -281,18 +366,7 @@ impl<'d> Engine<'d> {
         if entry.symlink {
             return res;
         }
-        if entry.size > self.max_bytes {
-            res.warnings.push(Warning::new(
-                &entry.path,
-                WarningKind::TooLarge,
-                &format!(
-                    "{} bytes, over the {} byte read cap; not read",
-                    entry.size, self.max_bytes
-                ),
-            ));
-            return res;
-        }
-        let Some(raw) = read_text(entry, &mut res.warnings) else {
+        let Some(raw) = read_text(entry, self.max_bytes, &mut res.warnings) else {
             return res;
         };
         res.read = true;
@@ -353,16 +427,28 @@ impl<'d> Engine<'d> {
             ),
         };
 
+        // Imports are listed once, for the gates, import signals and Python parsers alike.
+        let imports: Vec<python::Import> = masked
+            .as_ref()
+            .map(|m| python::imports(&m.code_only))
+            .unwrap_or_default();
         if !regex_targets.is_empty() {
             let hay = searchable.as_bytes();
-            let open = self.open_gates(&regex_targets, hay);
-            for r in regex_targets {
+            let mut imported: HashSet<&str> = HashSet::new();
+            for imp in &imports {
+                imported.insert(&imp.module);
+                for (i, c) in imp.module.char_indices() {
+                    if c == '.' {
+                        imported.insert(&imp.module[..i]);
+                    }
+                }
+            }
+            let plan = self.plan(std::mem::take(&mut regex_targets), masked.is_some());
+            let plan = plan.get().expect("initialised by Engine::plan");
+            for r in plan.open(self.gates(), hay, &imported) {
                 let Matcher::Regex { pattern, also, .. } = self.matcher(r) else {
                     continue;
                 };
-                if !open(r) {
-                    continue;
-                }
                 let (Some(pattern), Some(also)) = (
                     pattern.regex(),
                     also.iter()
@@ -407,11 +493,6 @@ impl<'d> Engine<'d> {
             }
         }
 
-        // Imports are listed once, for import signals and Python parsers alike.
-        let imports: Vec<python::Import> = masked
-            .as_ref()
-            .map(|m| python::imports(&m.code_only))
-            .unwrap_or_default();
         if wants_imports {
             let mut seen: Vec<SigRef> = Vec::new();
             for imp in &imports {
@@ -517,10 +598,10 @@ impl<'d> Engine<'d> {
     /// Scans a file named by a `-r` include as a requirements file, whatever its name.
     pub(crate) fn scan_included_requirements(&self, entry: &FileEntry) -> FileResult {
         let mut res = FileResult::default();
-        if entry.symlink || entry.size > self.max_bytes {
+        if entry.symlink {
             return res;
         }
-        if let Some(raw) = read_text(entry, &mut res.warnings) {
+        if let Some(raw) = read_text(entry, self.max_bytes, &mut res.warnings) {
             res.read = true;
             self.scan_manifest(ManifestKind::Requirements, entry, &raw, &mut res);
         }
@@ -550,18 +631,39 @@ fn join_relative(dir: &str, rel: &str) -> Option<String> {
     Some(parts.join("/"))
 }
 
-/// Reads a file as text. Binary files (a NUL byte early on) and unreadable files become
-/// warnings; invalid UTF-8 is decoded lossily with a warning.
-fn read_text(entry: &FileEntry, warnings: &mut Vec<Warning>) -> Option<String> {
-    let full = &entry.fs_path;
-    let bytes = match std::fs::read(full) {
-        Ok(b) => b,
-        Err(e) => {
+/// Reads a file as text. Files over `max_bytes`, binary files (a NUL byte early on) and
+/// unreadable files become warnings; invalid UTF-8 is decoded lossily with a warning.
+fn read_text(entry: &FileEntry, max_bytes: u64, warnings: &mut Vec<Warning>) -> Option<String> {
+    use std::io::Read;
+    let unreadable = |e: std::io::Error| {
+        Warning::new(
+            &entry.path,
+            WarningKind::Unreadable,
+            &format!("cannot be read: {e}"),
+        )
+    };
+    // The size comes from the open file: the walk does not stat files it may never read.
+    let read = std::fs::File::open(&entry.fs_path).and_then(|mut f| {
+        let size = f.metadata()?.len();
+        if size > max_bytes {
+            return Ok(Err(size));
+        }
+        let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0) + 1);
+        f.read_to_end(&mut bytes)?;
+        Ok(Ok(bytes))
+    });
+    let bytes = match read {
+        Ok(Ok(b)) => b,
+        Ok(Err(size)) => {
             warnings.push(Warning::new(
                 &entry.path,
-                WarningKind::Unreadable,
-                &format!("cannot be read: {e}"),
+                WarningKind::TooLarge,
+                &format!("{size} bytes, over the {max_bytes} byte read cap; not read"),
             ));
+            return None;
+        }
+        Err(e) => {
+            warnings.push(unreadable(e));
             return None;
         }
     };

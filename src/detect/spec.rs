@@ -144,9 +144,12 @@ pub enum Matcher {
 pub struct LazyRegex {
     source: String,
     compiled: std::sync::OnceLock<Option<Regex>>,
-    /// Literals one of which every match contains (see `gate`), found by the same parse that
-    /// checks the syntax.
-    gate: Option<Vec<Vec<u8>>>,
+    /// Literal groups every match meets (see `gate`), found by the same parse that checks the
+    /// syntax.
+    gate: Vec<crate::detect::gate::Alts>,
+    /// For a pattern that only matches an import statement (`^\s*(?:import|from)\s+mod\b`),
+    /// the modules it names: in Python, a file that imports none of them cannot match.
+    imports: Option<Vec<String>>,
 }
 
 impl Clone for LazyRegex {
@@ -155,6 +158,7 @@ impl Clone for LazyRegex {
             source: self.source.clone(),
             compiled: self.compiled.clone(),
             gate: self.gate.clone(),
+            imports: self.imports.clone(),
         }
     }
 }
@@ -172,7 +176,8 @@ impl LazyRegex {
         let lazy = LazyRegex {
             source: source.to_string(),
             compiled: std::sync::OnceLock::new(),
-            gate: crate::detect::gate::literals_of(&hir),
+            gate: crate::detect::gate::groups_of(&hir),
+            imports: import_modules(source),
         };
         if eager {
             let re = compile_regex(source)?;
@@ -186,9 +191,15 @@ impl LazyRegex {
         &self.source
     }
 
-    /// The gate literals, lowercased; `None` when the pattern has no usable literal.
-    pub(crate) fn gate(&self) -> Option<&[Vec<u8>]> {
-        self.gate.as_deref()
+    /// The gate: groups of lowercased literals, every match containing one of each group.
+    /// Empty when the pattern has no usable literal.
+    pub(crate) fn gate(&self) -> &[crate::detect::gate::Alts] {
+        &self.gate
+    }
+
+    /// The modules an import-only pattern names (see the field).
+    pub(crate) fn imports(&self) -> Option<&[String]> {
+        self.imports.as_deref()
     }
 
     /// The compiled automaton; `None` if it exceeds the size limit (the signal never fires;
@@ -198,6 +209,25 @@ impl LazyRegex {
             .get_or_init(|| compile_regex(&self.source).ok())
             .as_ref()
     }
+}
+
+/// The modules of a pattern that matches only an import statement of them, as detectors write
+/// it: `^[ \t]*(?:from|import)\s+mod\b` or `^\s*(?:import|from)\s+(?:a|b\.c)\b`.
+fn import_modules(pattern: &str) -> Option<Vec<String>> {
+    static FORM: std::sync::LazyLock<Option<regex::Regex>> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(
+            r"^\^(?:\\s\*|\[ \\t\]\*)?\((?:\?:)?(?:from\|import|import\|from)\)\\s\+(?:\((?:\?:)?)?((?:\w+(?:\\\.\w+)*)(?:\|\w+(?:\\\.\w+)*)*)\)?\\b$",
+        )
+        .ok()
+    });
+    let caps = FORM.as_ref()?.captures(pattern)?;
+    let whole = caps.get(0)?.as_str();
+    let names = caps.get(1)?.as_str();
+    // A bare list needs its group: `\s+a|b\b` would be a different pattern.
+    if names.contains('|') && !whole.ends_with(")\\b") {
+        return None;
+    }
+    Some(names.split('|').map(|n| n.replace("\\.", ".")).collect())
 }
 
 /// One validated signal of a detector.
@@ -471,6 +501,38 @@ pattern = 'demo\.run\('
 capability = "experiment_tracking"
 confidence = "high"
 "#;
+
+    #[test]
+    fn recognises_import_only_patterns() {
+        let mods = |p: &str| import_modules(p);
+        assert_eq!(
+            mods(r"^[ \t]*(?:from|import)\s+bentoml\b"),
+            Some(vec!["bentoml".to_string()])
+        );
+        assert_eq!(
+            mods(r"^\s*(?:import|from)\s+(?:lightning|pytorch_lightning)\b"),
+            Some(vec!["lightning".to_string(), "pytorch_lightning".into()])
+        );
+        assert_eq!(
+            mods(r"^(?:from|import)\s+azure\.ai\.ml\b"),
+            Some(vec!["azure.ai.ml".to_string()])
+        );
+        assert_eq!(
+            mods(r"^[ \t]*(import|from)\s+(hopsworks|hsml)\b"),
+            Some(vec!["hopsworks".to_string(), "hsml".into()])
+        );
+        // Anything more than an import statement is not a module list.
+        assert_eq!(
+            mods(r"^\s*(?:import|from)\s+mlflow\b|MLFLOW_TRACKING_URI"),
+            None
+        );
+        assert_eq!(
+            mods(r"^\s*from\s+sagemaker\s+import\s[^\n]*\bTransformer\b"),
+            None
+        );
+        assert_eq!(mods(r"^[ \t]*(?:from|import)\s+azure(?:ml)?\b"), None);
+        assert_eq!(mods(r"^[ \t]*(?:from|import)\s+ts\."), None);
+    }
 
     #[test]
     fn parses_a_valid_detector() {

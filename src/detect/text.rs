@@ -94,33 +94,39 @@ pub(crate) fn mask_comment_lines(text: &str, style: CommentStyle) -> Option<Stri
         return None;
     }
     // Most files have no comment line: copy nothing until the first one.
+    let bytes = text.as_bytes();
     let mut out: Option<String> = None;
-    let mut offset = 0;
-    for line in text.split_inclusive('\n') {
-        let t = line.trim_start();
+    // Start of the text not yet copied to `out`.
+    let mut copied = 0;
+    let mut start = 0;
+    while start < bytes.len() {
+        let end = memchr::memchr(b'\n', &bytes[start..]).map_or(bytes.len(), |i| start + i);
+        let line = &bytes[start..end];
+        let first = line
+            .iter()
+            .position(|b| !b.is_ascii_whitespace())
+            .map_or(&line[line.len()..], |i| &line[i..]);
         let is_comment = match style {
-            CommentStyle::Hash => t.starts_with('#'),
-            CommentStyle::Slash => t.starts_with("//") || t.starts_with("/*") || t.starts_with('*'),
+            CommentStyle::Hash => first.starts_with(b"#"),
+            CommentStyle::Slash => {
+                first.starts_with(b"//") || first.starts_with(b"/*") || first.starts_with(b"*")
+            }
             CommentStyle::HashAndSlash => {
-                t.starts_with('#') || t.starts_with("//") || t.starts_with("/*")
+                first.starts_with(b"#") || first.starts_with(b"//") || first.starts_with(b"/*")
             }
             CommentStyle::None => false,
         };
         if is_comment {
-            let o = out.get_or_insert_with(|| {
-                let mut s = String::with_capacity(text.len());
-                s.push_str(&text[..offset]);
-                s
-            });
-            let body = line.trim_end_matches('\n');
-            o.extend(std::iter::repeat_n(' ', body.len()));
-            if body.len() < line.len() {
-                o.push('\n');
-            }
-        } else if let Some(o) = out.as_mut() {
-            o.push_str(line);
+            let o = out.get_or_insert_with(|| String::with_capacity(text.len()));
+            // Lines are cut at `\n`, so both ends are character boundaries.
+            o.push_str(&text[copied..start]);
+            o.extend(std::iter::repeat_n(' ', line.len()));
+            copied = end;
         }
-        offset += line.len();
+        start = end + 1;
+    }
+    if let Some(o) = out.as_mut() {
+        o.push_str(&text[copied..]);
     }
     out
 }
