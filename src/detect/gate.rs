@@ -19,8 +19,8 @@ pub(crate) type Alts = Vec<Vec<u8>>;
 /// group's literals cost a little on every file scanned.
 const MAX_GROUPS: usize = 3;
 
-/// Shortest literal of a group kept beside the strongest: shorter ones (`def`, `from`, `://`)
-/// occur in nearly every file and only slow the search down.
+/// Weakest strength of a group kept beside the strongest: shorter literals and common words
+/// (`def`, `from`, `://`) occur in nearly every file and only slow the search down.
 const MIN_EXTRA_LEN: usize = 5;
 
 /// The single byte a node matches, lowercased, if it matches exactly one letter (in either
@@ -63,6 +63,93 @@ fn byte_set(ranges: &[(u8, u8)]) -> Option<u8> {
     }
 }
 
+/// Words nearly every source or configuration file contains: as a gate they let almost every
+/// file through, so a group made of one ranks below any other.
+const COMMON: &[&str] = &[
+    "and",
+    "class",
+    "config",
+    "create",
+    "data",
+    "def",
+    "env",
+    "false",
+    "file",
+    "for",
+    "from",
+    "get",
+    "http",
+    "https",
+    "image",
+    "import",
+    "init",
+    "input",
+    "job",
+    "jobs",
+    "kind",
+    "list",
+    "load",
+    "main",
+    "model",
+    "models",
+    "name",
+    "none",
+    "null",
+    "open",
+    "output",
+    "path",
+    "pipeline",
+    "pipelines",
+    "put",
+    "read",
+    "require",
+    "return",
+    "run",
+    "save",
+    "self",
+    "set",
+    "spec",
+    "step",
+    "steps",
+    "string",
+    "test",
+    "the",
+    "train",
+    "true",
+    "type",
+    "uses",
+    "value",
+    "version",
+    "with",
+    "write",
+];
+
+/// How selective a literal is: its length, or 1 for a common word (whatever punctuation
+/// surrounds it).
+fn strength(l: &[u8]) -> usize {
+    let core: &[u8] = {
+        let start = l
+            .iter()
+            .position(u8::is_ascii_alphanumeric)
+            .unwrap_or(l.len());
+        let end = l
+            .iter()
+            .rposition(u8::is_ascii_alphanumeric)
+            .map_or(start, |i| i + 1);
+        &l[start..end.max(start)]
+    };
+    if core.is_empty() || COMMON.iter().any(|w| w.as_bytes() == core) {
+        1
+    } else {
+        l.len()
+    }
+}
+
+/// A group is as selective as its weakest literal.
+fn group_strength(alts: &Alts) -> usize {
+    alts.iter().map(|l| strength(l)).min().unwrap_or(0)
+}
+
 fn shortest(alts: &Alts) -> usize {
     alts.iter().map(Vec::len).min().unwrap_or(0)
 }
@@ -81,11 +168,11 @@ fn required(h: &Hir) -> Option<Alts> {
     }
 }
 
-/// The group whose shortest literal is longest: the most selective single gate.
+/// The group whose weakest literal is strongest: the most selective single gate.
 fn strongest(groups: Vec<Alts>) -> Option<Alts> {
     groups
         .into_iter()
-        .max_by_key(|g| (shortest(g), std::cmp::Reverse(g.len())))
+        .max_by_key(|g| (group_strength(g), std::cmp::Reverse(g.len())))
 }
 
 /// Every literal group a match of `h` must meet: all of a concatenation's literal runs, each
@@ -146,11 +233,11 @@ pub(crate) fn groups_of(hir: &Hir) -> Vec<Alts> {
         // Too many alternatives make the gate slower than the pattern.
         .filter(|g| g.len() <= 64)
         .collect();
-    gs.sort_by_key(|g| (std::cmp::Reverse(shortest(g)), g.len()));
+    gs.sort_by_key(|g| (std::cmp::Reverse(group_strength(g)), g.len()));
     gs.dedup();
     let mut kept: Vec<Alts> = Vec::new();
     for g in gs {
-        if kept.is_empty() || (shortest(&g) >= MIN_EXTRA_LEN && kept.len() < MAX_GROUPS) {
+        if kept.is_empty() || (group_strength(&g) >= MIN_EXTRA_LEN && kept.len() < MAX_GROUPS) {
             kept.push(g);
         }
     }
@@ -212,17 +299,29 @@ mod tests {
     fn every_required_run_is_a_group() {
         assert_eq!(
             all(r#"^[ \t]*import\b.*\bfrom\s+["']k6lib\b"#),
-            vec![vec!["import".to_string()], vec!["k6lib".into()]]
+            vec![vec!["k6lib".to_string()]]
+        );
+        assert_eq!(
+            all(r"^\s*(?:from|import)\s+sagemaker\b.*\bEstimatorX\("),
+            vec![vec!["estimatorx(".to_string()], vec!["sagemaker".into()]]
         );
         assert_eq!(
             all(r"kind: (?:Seldon|Model)\n+apiVersion: v1"),
-            vec![
-                vec!["apiversion: v1".to_string()],
-                vec!["kind: ".into()],
-                vec!["model".into(), "seldon".into()],
-            ]
+            vec![vec!["apiversion: v1".to_string()]]
         );
         assert!(all(r"a|bc").is_empty());
+    }
+
+    #[test]
+    fn common_words_rank_below_rarer_literals() {
+        assert_eq!(
+            lits(r#"\brequire\(\s*(?:"k6|'k6)"#),
+            Some(vec!["\"k6".to_string(), "'k6".into()])
+        );
+        assert_eq!(
+            lits(r"\bimport\s+(?:x|y)\b"),
+            Some(vec!["import".to_string()])
+        );
     }
 
     #[test]

@@ -130,8 +130,25 @@ pub(crate) fn imports(code_only: &str) -> Vec<Import> {
     let mut out = Vec::new();
     // The module and line of a `from m import (` whose parenthesis is still open.
     let mut open: Option<(String, u32)> = None;
-    for (idx, line) in code_only.lines().enumerate() {
-        let line_no = (idx + 1) as u32;
+    let bytes = code_only.as_bytes();
+    let mut start = 0;
+    let mut line_no = 0u32;
+    while start < bytes.len() {
+        let end = memchr::memchr(b'\n', &bytes[start..]).map_or(bytes.len(), |i| start + i);
+        let line = code_only[start..end].trim_end_matches('\r');
+        start = end + 1;
+        line_no += 1;
+        // Most lines are not imports: a statement starts with `import` or `from`, unless
+        // `;` joins several.
+        if open.is_none()
+            && !matches!(
+                line.bytes().find(|b| !matches!(b, b' ' | b'\t')),
+                Some(b'i' | b'f')
+            )
+            && memchr::memchr(b';', line.as_bytes()).is_none()
+        {
+            continue;
+        }
         if let Some((module, from_line)) = &open {
             let (names, closed) = match line.split_once(')') {
                 Some((names, _)) => (names, true),

@@ -89,12 +89,13 @@ pub(crate) struct Engine<'d> {
     max_bytes: u64,
 }
 
-/// Every gate literal of the catalogue's regex signals in one automaton, built on first use:
-/// one pass over a file finds which of them it contains.
+/// Every gate literal of the catalogue's regex signals, numbered, and one automaton over all
+/// of them built on first use: one pass over a file finds which of them it contains.
 struct Gates {
-    automaton: Option<AhoCorasick>,
-    /// Literal -> its pattern id in the automaton.
+    literals: Vec<Vec<u8>>,
+    /// Literal -> its number (its pattern id in the automaton).
     index: HashMap<Vec<u8>, usize>,
+    automaton: OnceLock<Option<AhoCorasick>>,
 }
 
 impl Gates {
@@ -118,16 +119,32 @@ impl Gates {
                 }
             }
         }
-        // A DFA searches fastest, and is built once per run.
-        let automaton = AhoCorasickBuilder::new()
-            .ascii_case_insensitive(true)
-            .match_kind(MatchKind::Standard)
-            .kind(Some(AhoCorasickKind::DFA))
-            .build(&literals)
-            .ok();
-        Gates { automaton, index }
+        Gates {
+            literals,
+            index,
+            automaton: OnceLock::new(),
+        }
+    }
+
+    /// The automaton over every literal; `None` if it could not be built.
+    fn automaton(&self) -> Option<&AhoCorasick> {
+        self.automaton
+            .get_or_init(|| {
+                // A DFA searches fastest, and is built once per run.
+                AhoCorasickBuilder::new()
+                    .ascii_case_insensitive(true)
+                    .match_kind(MatchKind::Standard)
+                    .kind(Some(AhoCorasickKind::DFA))
+                    .build(&self.literals)
+                    .ok()
+            })
+            .as_ref()
     }
 }
+
+/// Plans with at most this many distinct literals look for each one on its own in the
+/// lowercased file (a vectorised substring search) instead of running the automaton over it.
+const SMALL_PLAN: usize = 16;
 
 /// The regex signals that target one kind of file, with what a file must contain before their
 /// patterns run.
@@ -135,6 +152,8 @@ struct Plan {
     signals: Vec<Gated>,
     /// No signal has a literal group: no search needed.
     no_literals: bool,
+    /// For a small plan, each of its literals (by number) with its searcher.
+    small: Option<Vec<(usize, memchr::memmem::Finder<'static>)>>,
 }
 
 /// A signal and what a file must contain before its patterns run.
@@ -177,9 +196,27 @@ impl Plan {
                 imports,
             });
         }
+        let mut local: Vec<usize> = signals
+            .iter()
+            .flat_map(|g| g.groups.iter().flatten().copied())
+            .collect();
+        local.sort_unstable();
+        local.dedup();
+        let small = (local.len() <= SMALL_PLAN).then(|| {
+            local
+                .into_iter()
+                .map(|l| {
+                    (
+                        l,
+                        memchr::memmem::Finder::new(&gates.literals[l]).into_owned(),
+                    )
+                })
+                .collect()
+        });
         Plan {
             no_literals: signals.iter().all(|g| g.groups.is_empty()),
             signals,
+            small,
         }
     }
 
@@ -198,21 +235,29 @@ impl Plan {
                 .all(|mods| mods.iter().any(|m| imported.contains(m.as_str())))
         };
         // Files that cannot open any gated signal skip the search.
-        let search = gates.automaton.as_ref().filter(|_| {
-            !self.no_literals
-                && self
-                    .signals
-                    .iter()
-                    .any(|g| !g.groups.is_empty() && imports_met(g))
-        });
-        let mut found = vec![false; gates.index.len()];
-        if let Some(ac) = search {
-            for m in ac.find_overlapping_iter(hay) {
-                found[m.pattern().as_usize()] = true;
+        let search = !self.no_literals
+            && self
+                .signals
+                .iter()
+                .any(|g| !g.groups.is_empty() && imports_met(g));
+        let mut found = vec![false; gates.literals.len()];
+        let mut all_open = false;
+        if let (true, Some(small)) = (search, &self.small) {
+            let lower = hay.to_ascii_lowercase();
+            for (l, finder) in small {
+                found[*l] = finder.find(&lower).is_some();
+            }
+        } else if search {
+            match gates.automaton() {
+                Some(ac) => {
+                    for m in ac.find_overlapping_iter(hay) {
+                        found[m.pattern().as_usize()] = true;
+                    }
+                }
+                // Without an automaton (it could not be built) every signal runs.
+                None => all_open = true,
             }
         }
-        // Without an automaton (it could not be built) every signal runs.
-        let all_open = gates.automaton.is_none();
         self.signals.iter().filter_map(move |g| {
             let literals = all_open || g.groups.iter().all(|ls| ls.iter().any(|&l| found[l]));
             (literals && imports_met(g)).then_some(g.sig)
@@ -704,6 +749,51 @@ mod tests {
         assert!(g.is_match(".github/workflows/ci.yml"));
         assert!(!g.is_match("x/.github/workflows/ci.yml"));
         assert!(!g.is_match(".github/workflows/sub/ci.yml"));
+    }
+
+    /// Every regex target of a path, as `scan_file` selects them.
+    fn regex_targets(engine: &Engine, path: &str) -> Vec<SigRef> {
+        let mut t: Vec<SigRef> = engine
+            .globs
+            .matches(path)
+            .into_iter()
+            .flat_map(|i| &engine.glob_targets[i])
+            .filter(|(_, u)| matches!(u, GlobUse::Regex))
+            .map(|(r, _)| *r)
+            .collect();
+        t.sort_unstable();
+        t.dedup();
+        t
+    }
+
+    #[test]
+    fn small_plans_open_what_the_automaton_opens() {
+        let catalog = crate::detect::Catalog::load(&[]).unwrap();
+        let engine = Engine::new(&catalog.detectors, super::super::DEFAULT_MAX_BYTES).unwrap();
+        let gates = engine.gates();
+        let none = HashSet::new();
+        let mut compared = 0;
+        // Every fixture file, against the plan of its own path, searched both ways.
+        for entry in ignore::WalkBuilder::new("fixtures").hidden(false).build() {
+            let entry = entry.unwrap();
+            if !entry.file_type().is_some_and(|t| t.is_file()) {
+                continue;
+            }
+            let path = entry.path().to_string_lossy().replace('\\', "/");
+            let targets = regex_targets(&engine, &path);
+            let small = Plan::new(&catalog.detectors, gates, &targets, false);
+            if small.small.is_none() || small.no_literals {
+                continue;
+            }
+            let mut big = Plan::new(&catalog.detectors, gates, &targets, false);
+            big.small = None;
+            let text = std::fs::read(entry.path()).unwrap();
+            let a: Vec<SigRef> = small.open(gates, &text, &none).collect();
+            let b: Vec<SigRef> = big.open(gates, &text, &none).collect();
+            assert_eq!(a, b, "{path}");
+            compared += 1;
+        }
+        assert!(compared > 20, "only {compared} files compared");
     }
 
     #[test]
