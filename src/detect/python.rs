@@ -21,16 +21,17 @@ pub(crate) fn mask(src: &str) -> Masked {
     let mut nc = b.to_vec();
     let mut co = b.to_vec();
     let mut i = 0;
-    while i < n {
+    // Jump from one byte that can start a comment or a string to the next.
+    while let Some(at) = memchr::memchr3(b'#', b'\'', b'"', &b[i..]) {
+        i += at;
         match b[i] {
             b'#' => {
-                while i < n && b[i] != b'\n' {
-                    nc[i] = b' ';
-                    co[i] = b' ';
-                    i += 1;
-                }
+                let end = memchr::memchr(b'\n', &b[i..]).map_or(n, |e| i + e);
+                nc[i..end].fill(b' ');
+                co[i..end].fill(b' ');
+                i = end;
             }
-            q @ (b'\'' | b'"') => {
+            q => {
                 // A quote right after an identifier character that is not a string prefix
                 // cannot start a string in valid Python; treat it as a string anyway, which
                 // is the safe side for masking.
@@ -40,36 +41,43 @@ pub(crate) fn mask(src: &str) -> Masked {
                 let mut j = start;
                 let mut end = n;
                 let mut closed = false;
-                while j < n {
+                loop {
+                    // The next quote, escape or (in a one-line string) line end.
+                    let next = if triple {
+                        memchr::memchr2(q, b'\\', b.get(j..).unwrap_or_default())
+                    } else {
+                        memchr::memchr3(q, b'\\', b'\n', b.get(j..).unwrap_or_default())
+                    };
+                    let Some(k) = next else {
+                        break;
+                    };
+                    j += k;
                     if b[j] == b'\\' {
                         j += 2;
                         continue;
                     }
-                    if triple {
-                        if j + 2 < n && b[j] == q && b[j + 1] == q && b[j + 2] == q {
-                            end = j;
-                            closed = true;
-                            break;
-                        }
-                    } else if b[j] == q {
+                    if b[j] == b'\n' {
+                        end = j;
+                        break;
+                    }
+                    if !triple || (j + 2 < n && b[j + 1] == q && b[j + 2] == q) {
                         end = j;
                         closed = true;
-                        break;
-                    } else if b[j] == b'\n' {
-                        end = j;
                         break;
                     }
                     j += 1;
                 }
                 let end = end.min(n);
-                for byte in &mut co[start..end] {
+                for byte in &mut co[start.min(end)..end] {
                     if *byte != b'\n' {
                         *byte = b' ';
                     }
                 }
                 i = if closed { end + qlen } else { end };
             }
-            _ => i += 1,
+        }
+        if i >= n {
+            break;
         }
     }
     // Only ASCII bytes were replaced, and only whole characters (multi-byte sequences never
@@ -294,6 +302,37 @@ pub(crate) fn line_of(starts: &[usize], offset: usize) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn masks_edge_cases_at_line_and_file_ends() {
+        let cases = [
+            // (source, code_only, no_comments)
+            ("x = 'a#b' # c\n", "x = '   '    \n", "x = 'a#b'    \n"),
+            (
+                "s = '''it's\n# not\n''' # real",
+                "s = '''    \n     \n'''       ",
+                "s = '''it's\n# not\n'''       ",
+            ),
+            (
+                "t = 'open\nimport os",
+                "t = '    \nimport os",
+                "t = 'open\nimport os",
+            ),
+            (
+                r#"e = 'a\'b' + "\\""#,
+                r#"e = '    ' + "  ""#,
+                r#"e = 'a\'b' + "\\""#,
+            ),
+            (r"end = 'x\", "end = '  ", r"end = 'x\"),
+            (r#"q = """"#, r#"q = """"#, r#"q = """"#),
+            ("#", " ", " "),
+        ];
+        for (src, code, nc) in cases {
+            let m = mask(src);
+            assert_eq!(m.code_only, code, "code_only of {src:?}");
+            assert_eq!(m.no_comments, nc, "no_comments of {src:?}");
+        }
+    }
 
     fn mods(src: &str) -> Vec<String> {
         imports(&mask(src).code_only)

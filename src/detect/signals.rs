@@ -448,8 +448,8 @@ impl<'d> Engine<'d> {
             (None, None) => source,
         };
         // Line tables are built only when some signal produces evidence.
+        // Masks keep every byte's place, so the searched text's line table cuts the source too.
         let starts = std::cell::OnceCell::new();
-        let source_lines = std::cell::OnceCell::new();
         let raw_line = |virtual_line: u32| -> u32 {
             match &nb {
                 Some(n) => n
@@ -460,16 +460,18 @@ impl<'d> Engine<'d> {
                 None => virtual_line,
             }
         };
-        let evidence = |line: u32| Evidence {
-            path: entry.path.clone(),
-            line: Some(raw_line(line)),
-            snippet: snippet(
-                source_lines
-                    .get_or_init(|| source.lines().collect::<Vec<&str>>())
-                    .get(line as usize - 1)
-                    .copied()
-                    .unwrap_or(""),
-            ),
+        let evidence = |line: u32| {
+            let starts: &Vec<usize> = starts.get_or_init(|| python::line_starts(searchable));
+            let at = line as usize - 1;
+            let text = starts
+                .get(at)
+                .and_then(|&a| source.get(a..starts.get(at + 1).map_or(source.len(), |&b| b)))
+                .unwrap_or("");
+            Evidence {
+                path: entry.path.clone(),
+                line: Some(raw_line(line)),
+                snippet: snippet(text.trim_end_matches(['\n', '\r'])),
+            }
         };
 
         // Imports are listed once, for the gates, import signals and Python parsers alike.
