@@ -245,8 +245,8 @@ pub fn detect(
     }
     det.warnings.sort();
     det.warnings.dedup();
-    det.facts.sort_by(|a, b| {
-        (a.block, a.key, a.value.to_string()).cmp(&(b.block, b.key, b.value.to_string()))
-    });
+    // Each fact's value is written out once, not at every comparison.
+    det.facts
+        .sort_by_cached_key(|f| (f.block, f.key, f.value.to_string()));
     Ok((inventory, det))
 }

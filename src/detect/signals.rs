@@ -48,8 +48,9 @@ enum GlobUse {
     Parser(usize),
 }
 
-/// A plan's key: whether the file is Python, and the regex signals its path selects.
-type PlanKey = (bool, Vec<SigRef>);
+/// A plan's key: whether the file is Python, and the globs its path matches (which select
+/// its regex signals).
+type PlanKey = (bool, Vec<usize>);
 
 /// One evidence-bearing match of a signal.
 #[derive(Debug, Clone)]
@@ -353,9 +354,23 @@ impl<'d> Engine<'d> {
         self.gates.get_or_init(|| Gates::new(self.detectors))
     }
 
-    /// The gate plan of a set of regex signals, built on first use.
-    fn plan(&self, targets: Vec<SigRef>, python: bool) -> Arc<OnceLock<Plan>> {
-        let key = (python, targets);
+    /// The regex signals the matched globs select, sorted.
+    fn regex_targets(&self, matched: &[usize]) -> Vec<SigRef> {
+        let mut t: Vec<SigRef> = matched
+            .iter()
+            .flat_map(|&i| &self.glob_targets[i])
+            .filter(|(_, u)| matches!(u, GlobUse::Regex))
+            .map(|(r, _)| *r)
+            .collect();
+        t.sort_unstable();
+        t.dedup();
+        t
+    }
+
+    /// The gate plan of the regex signals of a file whose path matched `matched` globs, built
+    /// on first use.
+    fn plan(&self, matched: Vec<usize>, python: bool) -> Arc<OnceLock<Plan>> {
+        let key = (python, matched);
         let cell = {
             let mut plans = self
                 .plans
@@ -364,7 +379,10 @@ impl<'d> Engine<'d> {
             Arc::clone(plans.entry(key.clone()).or_default())
         };
         // Built outside the map's lock: a thread needing another plan does not wait.
-        cell.get_or_init(|| Plan::new(self.detectors, self.gates(), &key.1, python));
+        cell.get_or_init(|| {
+            let targets = self.regex_targets(&key.1);
+            Plan::new(self.detectors, self.gates(), &targets, python)
+        });
         cell
     }
 
@@ -375,14 +393,10 @@ impl<'d> Engine<'d> {
     /// Scans one file of the inventory.
     pub(crate) fn scan_file(&self, entry: &FileEntry) -> FileResult {
         let mut res = FileResult::default();
-        let mut regex_targets: Vec<SigRef> = Vec::new();
+        let mut has_regex = false;
         let mut parsers: Vec<usize> = Vec::new();
-        for &(r, usage) in self
-            .globs
-            .matches(&entry.path)
-            .into_iter()
-            .flat_map(|idx| &self.glob_targets[idx])
-        {
+        let matched = self.globs.matches(&entry.path);
+        for &(r, usage) in matched.iter().flat_map(|&idx| &self.glob_targets[idx]) {
             match usage {
                 GlobUse::Path => res.hits.push(Hit {
                     sig: r,
@@ -392,12 +406,10 @@ impl<'d> Engine<'d> {
                         snippet: String::new(),
                     },
                 }),
-                GlobUse::Regex => regex_targets.push(r),
+                GlobUse::Regex => has_regex = true,
                 GlobUse::Parser(p) => parsers.push(p),
             }
         }
-        regex_targets.sort_unstable();
-        regex_targets.dedup();
         let lower = entry.path.to_ascii_lowercase();
         let is_py = lower.ends_with(".py") || lower.ends_with(".pyw");
         let is_nb = lower.ends_with(".ipynb");
@@ -405,7 +417,7 @@ impl<'d> Engine<'d> {
         let manifest = manifest::kind_of(&entry.path);
         parsers.sort_unstable();
         parsers.dedup();
-        if regex_targets.is_empty() && !wants_imports && manifest.is_none() && parsers.is_empty() {
+        if !has_regex && !wants_imports && manifest.is_none() && parsers.is_empty() {
             return res;
         }
         if entry.symlink {
@@ -479,7 +491,7 @@ impl<'d> Engine<'d> {
             .as_ref()
             .map(|m| python::imports(&m.code_only))
             .unwrap_or_default();
-        if !regex_targets.is_empty() {
+        if has_regex {
             let hay = searchable.as_bytes();
             let mut imported: HashSet<&str> = HashSet::new();
             for imp in &imports {
@@ -490,7 +502,7 @@ impl<'d> Engine<'d> {
                     }
                 }
             }
-            let plan = self.plan(std::mem::take(&mut regex_targets), masked.is_some());
+            let plan = self.plan(matched, masked.is_some());
             let plan = plan.get().expect("initialised by Engine::plan");
             for r in plan.open(self.gates(), hay, &imported) {
                 let Matcher::Regex { pattern, also, .. } = self.matcher(r) else {
@@ -753,21 +765,6 @@ mod tests {
         assert!(!g.is_match(".github/workflows/sub/ci.yml"));
     }
 
-    /// Every regex target of a path, as `scan_file` selects them.
-    fn regex_targets(engine: &Engine, path: &str) -> Vec<SigRef> {
-        let mut t: Vec<SigRef> = engine
-            .globs
-            .matches(path)
-            .into_iter()
-            .flat_map(|i| &engine.glob_targets[i])
-            .filter(|(_, u)| matches!(u, GlobUse::Regex))
-            .map(|(r, _)| *r)
-            .collect();
-        t.sort_unstable();
-        t.dedup();
-        t
-    }
-
     #[test]
     fn small_plans_open_what_the_automaton_opens() {
         let catalog = crate::detect::Catalog::load(&[]).unwrap();
@@ -782,7 +779,7 @@ mod tests {
                 continue;
             }
             let path = entry.path().to_string_lossy().replace('\\', "/");
-            let targets = regex_targets(&engine, &path);
+            let targets = engine.regex_targets(&engine.globs.matches(&path));
             let small = Plan::new(&catalog.detectors, gates, &targets, false);
             if small.small.is_none() || small.no_literals {
                 continue;
