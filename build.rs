@@ -2,9 +2,80 @@
 //! (`detectors/profiles/*.toml`) into the binary, with the built-in example repository (`fixtures/churn-model`) for `demo`: writes `$OUT_DIR/embedded.rs` holding a sorted static slice of
 //! `(relative file name, contents)` pairs, each an `include_str!` of the absolute path.
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::Path;
 use std::{env, fs};
+
+// The gate of a pattern is found by the same code at build time and at run time.
+#[path = "src/detect/gate.rs"]
+#[allow(dead_code)]
+mod gate;
+
+/// `gates.rs`: for every regex pattern of the built-in detectors, the literal groups of its
+/// gate and the modules of an import-only pattern, sorted by pattern. Parsing ~800 patterns
+/// was most of a run's start-up; a pattern that does not parse is left out and reported by
+/// the run-time check as before.
+fn gates(files: &[std::path::PathBuf]) -> String {
+    let mut found: BTreeMap<String, (Vec<gate::Alts>, Option<Vec<String>>)> = BTreeMap::new();
+    for path in files {
+        let Ok(table) = fs::read_to_string(path)
+            .unwrap_or_default()
+            .parse::<toml::Table>()
+        else {
+            continue;
+        };
+        let signals = table.get("signals").and_then(toml::Value::as_array);
+        for s in signals.into_iter().flatten() {
+            if s.get("type").and_then(toml::Value::as_str) != Some("regex") {
+                continue;
+            }
+            let also = s.get("also").and_then(toml::Value::as_array);
+            let patterns = s
+                .get("pattern")
+                .into_iter()
+                .chain(also.into_iter().flatten())
+                .filter_map(toml::Value::as_str);
+            for p in patterns {
+                let parsed = regex_syntax::ParserBuilder::new()
+                    .unicode(false)
+                    .utf8(false)
+                    .multi_line(true)
+                    .build()
+                    .parse(p);
+                if let Ok(hir) = parsed {
+                    found.insert(
+                        p.to_string(),
+                        (gate::groups_of(&hir), gate::import_modules(p)),
+                    );
+                }
+            }
+        }
+    }
+    let mut out = String::from(
+        "/// (pattern, gate literal groups, import-only modules) of every built-in pattern, sorted.\n",
+    );
+    out.push_str("#[allow(clippy::type_complexity)]\n");
+    out.push_str("static PRECOMPUTED_GATES: &[(&str, &[&[&[u8]]], Option<&[&str]>)] = &[\n");
+    for (pattern, (groups, imports)) in found {
+        let groups: Vec<String> = groups
+            .iter()
+            .map(|g| {
+                let lits: Vec<String> = g.iter().map(|l| format!("&{l:?}")).collect();
+                format!("&[{}]", lits.join(", "))
+            })
+            .collect();
+        let imports = imports.map_or("None".to_string(), |m| format!("Some(&{m:?})"));
+        writeln!(
+            out,
+            "    ({pattern:?}, &[{}], {imports}),",
+            groups.join(", ")
+        )
+        .unwrap();
+    }
+    out.push_str("];\n");
+    out
+}
 
 fn toml_files(dir: &Path) -> Vec<std::path::PathBuf> {
     let mut files: Vec<_> = fs::read_dir(dir)
@@ -98,6 +169,13 @@ fn main() {
     }
     ex.push_str("];\n");
     let out_dir = env::var("OUT_DIR").expect("cargo sets OUT_DIR");
+    println!("cargo:rerun-if-changed=src/detect/gate.rs");
+    let detector_files: Vec<_> = toml_files(&detectors)
+        .into_iter()
+        .filter(|p| !p.ends_with("capabilities.toml"))
+        .collect();
+    fs::write(Path::new(&out_dir).join("gates.rs"), gates(&detector_files))
+        .expect("write gates.rs");
     fs::write(Path::new(&out_dir).join("example.rs"), ex).expect("write example.rs");
     fs::write(Path::new(&out_dir).join("profiles.rs"), prof).expect("write profiles.rs");
     let dest = Path::new(&env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("embedded.rs");

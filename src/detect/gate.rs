@@ -244,6 +244,40 @@ pub(crate) fn groups_of(hir: &Hir) -> Vec<Alts> {
     kept
 }
 
+/// The modules of a pattern that matches only an import statement of them, as detectors write
+/// it: `^[ \t]*(?:from|import)\s+mod\b` or `^\s*(?:import|from)\s+(?:a|b\.c)\b`.
+pub(crate) fn import_modules(pattern: &str) -> Option<Vec<String>> {
+    let rest = pattern.strip_prefix('^')?;
+    let rest = rest
+        .strip_prefix(r"\s*")
+        .or_else(|| rest.strip_prefix(r"[ \t]*"))
+        .unwrap_or(rest);
+    let rest = [
+        "(?:from|import)",
+        "(?:import|from)",
+        "(from|import)",
+        "(import|from)",
+    ]
+    .iter()
+    .find_map(|k| rest.strip_prefix(k))?;
+    let rest = rest.strip_prefix(r"\s+")?.strip_suffix(r"\b")?;
+    // A list of names needs its group: `\s+a|b\b` would be a different pattern.
+    let names = match rest.strip_prefix("(?:").or_else(|| rest.strip_prefix('(')) {
+        Some(inner) => inner.strip_suffix(')')?,
+        None if rest.contains('|') => return None,
+        None => rest,
+    };
+    let module = |n: &str| -> Option<String> {
+        let dotted = n.replace(r"\.", ".");
+        let ok = !dotted.is_empty()
+            && dotted.split('.').all(|p| {
+                !p.is_empty() && p.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+            });
+        ok.then_some(dotted)
+    };
+    names.split('|').map(module).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -164,20 +164,31 @@ impl Clone for LazyRegex {
 }
 
 impl LazyRegex {
-    /// Checks the syntax now; `eager` also compiles (user files, `detectors check`).
+    /// Checks the syntax now; `eager` also compiles (user files, `detectors check`). The
+    /// built-in catalogue's patterns were checked, and their gates found, when the binary was
+    /// built (see `build.rs`).
     fn new(source: &str, eager: bool) -> Result<LazyRegex> {
-        let hir = regex_syntax::ParserBuilder::new()
-            .unicode(false)
-            .utf8(false)
-            .multi_line(true)
-            .build()
-            .parse(source)
-            .map_err(|e| anyhow!("{e}"))?;
+        let (gate, imports) = match precomputed_gate(source) {
+            Some(known) => known,
+            None => {
+                let hir = regex_syntax::ParserBuilder::new()
+                    .unicode(false)
+                    .utf8(false)
+                    .multi_line(true)
+                    .build()
+                    .parse(source)
+                    .map_err(|e| anyhow!("{e}"))?;
+                (
+                    crate::detect::gate::groups_of(&hir),
+                    crate::detect::gate::import_modules(source),
+                )
+            }
+        };
         let lazy = LazyRegex {
             source: source.to_string(),
             compiled: std::sync::OnceLock::new(),
-            gate: crate::detect::gate::groups_of(&hir),
-            imports: import_modules(source),
+            gate,
+            imports,
         };
         if eager {
             let re = compile_regex(source)?;
@@ -211,23 +222,21 @@ impl LazyRegex {
     }
 }
 
-/// The modules of a pattern that matches only an import statement of them, as detectors write
-/// it: `^[ \t]*(?:from|import)\s+mod\b` or `^\s*(?:import|from)\s+(?:a|b\.c)\b`.
-fn import_modules(pattern: &str) -> Option<Vec<String>> {
-    static FORM: std::sync::LazyLock<Option<regex::Regex>> = std::sync::LazyLock::new(|| {
-        regex::Regex::new(
-            r"^\^(?:\\s\*|\[ \\t\]\*)?\((?:\?:)?(?:from\|import|import\|from)\)\\s\+(?:\((?:\?:)?)?((?:\w+(?:\\\.\w+)*)(?:\|\w+(?:\\\.\w+)*)*)\)?\\b$",
-        )
-        .ok()
-    });
-    let caps = FORM.as_ref()?.captures(pattern)?;
-    let whole = caps.get(0)?.as_str();
-    let names = caps.get(1)?.as_str();
-    // A bare list needs its group: `\s+a|b\b` would be a different pattern.
-    if names.contains('|') && !whole.ends_with(")\\b") {
-        return None;
-    }
-    Some(names.split('|').map(|n| n.replace("\\.", ".")).collect())
+include!(concat!(env!("OUT_DIR"), "/gates.rs"));
+
+/// The gate and import modules `build.rs` found for a pattern of the built-in catalogue.
+fn precomputed_gate(source: &str) -> Option<(Vec<crate::detect::gate::Alts>, Option<Vec<String>>)> {
+    let i = PRECOMPUTED_GATES
+        .binary_search_by(|(p, _, _)| (*p).cmp(source))
+        .ok()?;
+    let (_, groups, imports) = PRECOMPUTED_GATES[i];
+    Some((
+        groups
+            .iter()
+            .map(|g| g.iter().map(|l| l.to_vec()).collect())
+            .collect(),
+        imports.map(|m| m.iter().map(|s| (*s).to_string()).collect()),
+    ))
 }
 
 /// One validated signal of a detector.
@@ -503,8 +512,42 @@ confidence = "high"
 "#;
 
     #[test]
+    fn every_built_in_pattern_has_its_gate_found_at_build_time() {
+        let mut checked = 0;
+        for (name, text) in crate::detect::EMBEDDED_DETECTORS {
+            let d = parse_detector(name, text, "built-in", &caps()).unwrap();
+            for s in &d.signals {
+                let Matcher::Regex { pattern, also, .. } = &s.matcher else {
+                    continue;
+                };
+                for p in std::iter::once(pattern).chain(also) {
+                    let hir = regex_syntax::ParserBuilder::new()
+                        .unicode(false)
+                        .utf8(false)
+                        .multi_line(true)
+                        .build()
+                        .parse(p.as_str())
+                        .unwrap();
+                    let known = precomputed_gate(p.as_str());
+                    assert_eq!(
+                        known,
+                        Some((
+                            crate::detect::gate::groups_of(&hir),
+                            crate::detect::gate::import_modules(p.as_str())
+                        )),
+                        "{name}: {}",
+                        p.as_str()
+                    );
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked > 500, "only {checked} patterns");
+    }
+
+    #[test]
     fn recognises_import_only_patterns() {
-        let mods = |p: &str| import_modules(p);
+        let mods = |p: &str| crate::detect::gate::import_modules(p);
         assert_eq!(
             mods(r"^[ \t]*(?:from|import)\s+bentoml\b"),
             Some(vec!["bentoml".to_string()])
