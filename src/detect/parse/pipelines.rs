@@ -208,10 +208,18 @@ pub(crate) fn parse_pipeline_spec(path: &str, text: &str) -> ParseOut {
 /// Compiled specs are machine-written (block style, two-space indent) and often megabytes of
 /// executor definitions: a full YAML parse of each cost more than the rest of a scan.
 fn spec_outline(text: &str) -> Option<(Option<String>, usize)> {
-    let indent = |l: &str| l.len() - l.trim_start().len();
+    let indent = |l: &str| l.bytes().take_while(|b| matches!(b, b' ' | b'\t')).count();
+    // Only the outline matters: keys at most two levels down (indent 4 at most). Dropping the
+    // deeper lines first keeps the rest of this cheap on a spec of many megabytes.
     let lines: Vec<&str> = text
         .lines()
-        .filter(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
+        .filter(|l| {
+            let n = indent(l);
+            n <= 4 && {
+                let rest = l[n..].trim_end();
+                !rest.is_empty() && !rest.starts_with('#')
+            }
+        })
         .collect();
     // `pipelineInfo:` at the top, or one level down under `pipelineSpec:`.
     let (at, base) = lines.iter().enumerate().find_map(|(i, l)| {
