@@ -93,8 +93,9 @@ pub(crate) struct Engine<'d> {
 /// Every gate literal of the catalogue's regex signals, numbered, and one automaton over all
 /// of them built on first use: one pass over a file finds which of them it contains.
 struct Gates {
+    /// The automaton's literals: the gate literals, cut to [`MAX_LITERAL`] bytes.
     literals: Vec<Vec<u8>>,
-    /// Literal -> its number (its pattern id in the automaton).
+    /// Gate literal -> the number of its cut form (its pattern id in the automaton).
     index: HashMap<Vec<u8>, usize>,
     automaton: OnceLock<Option<AhoCorasick>>,
 }
@@ -102,6 +103,7 @@ struct Gates {
 impl Gates {
     fn new(detectors: &[Detector]) -> Gates {
         let mut index: HashMap<Vec<u8>, usize> = HashMap::new();
+        let mut short_index: HashMap<Vec<u8>, usize> = HashMap::new();
         let mut literals: Vec<Vec<u8>> = Vec::new();
         for d in detectors {
             for s in &d.signals {
@@ -114,8 +116,18 @@ impl Gates {
                     .flatten()
                 {
                     if !index.contains_key(l) {
-                        index.insert(l.clone(), literals.len());
-                        literals.push(l.clone());
+                        // A literal's prefix occurs wherever it does: a shorter one gates
+                        // nearly as well and makes the automaton smaller and quicker to build.
+                        let short = &l[..l.len().min(MAX_LITERAL)];
+                        let id = match short_index.get(short) {
+                            Some(&id) => id,
+                            None => {
+                                short_index.insert(short.to_vec(), literals.len());
+                                literals.push(short.to_vec());
+                                literals.len() - 1
+                            }
+                        };
+                        index.insert(l.clone(), id);
                     }
                 }
             }
@@ -142,6 +154,9 @@ impl Gates {
             .as_ref()
     }
 }
+
+/// Longest literal the gate automaton looks for (see `Gates::new`).
+const MAX_LITERAL: usize = 12;
 
 /// Plans with at most this many distinct literals look for each one on its own in the
 /// lowercased file (a vectorised substring search) instead of running the automaton over it.
