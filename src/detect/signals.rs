@@ -98,6 +98,8 @@ struct Gates {
     /// Gate literal -> the number of its cut form (its pattern id in the automaton).
     index: HashMap<Vec<u8>, usize>,
     automaton: OnceLock<Option<AhoCorasick>>,
+    /// Bytes times literals searched one literal at a time so far (see [`SUBSTRING_BUDGET`]).
+    substring_work: std::sync::atomic::AtomicU64,
 }
 
 impl Gates {
@@ -136,6 +138,7 @@ impl Gates {
             literals,
             index,
             automaton: OnceLock::new(),
+            substring_work: std::sync::atomic::AtomicU64::new(0),
         }
     }
 
@@ -162,14 +165,36 @@ const MAX_LITERAL: usize = 12;
 /// lowercased file (a vectorised substring search) instead of running the automaton over it.
 const SMALL_PLAN: usize = 16;
 
+/// Until this much work (bytes times literals) has been spent searching big plans' literals
+/// one at a time, the automaton is not built: building it costs about as much, and a small
+/// repository never needs it.
+const SUBSTRING_BUDGET: u64 = 64 << 20;
+
+/// How a plan looks for its literals in one file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Route {
+    /// Each literal on its own, in the lowercased file.
+    Substrings,
+    /// One pass of the automaton over every literal.
+    Automaton,
+}
+
 /// The regex signals that target one kind of file, with what a file must contain before their
 /// patterns run.
 struct Plan {
     signals: Vec<Gated>,
     /// No signal has a literal group: no search needed.
     no_literals: bool,
-    /// For a small plan, each of its literals (by number) with its searcher.
-    small: Option<Vec<(usize, memchr::memmem::Finder<'static>)>>,
+    /// Each of the plan's literals (by number) with its substring searcher.
+    finders: Vec<(usize, memchr::memmem::Finder<'static>)>,
+}
+
+/// Whether a file importing `imported` (each module and its parents) meets every module group
+/// of a signal.
+fn imports_met(g: &Gated, imported: &HashSet<&str>) -> bool {
+    g.imports
+        .iter()
+        .all(|mods| mods.iter().any(|m| imported.contains(m.as_str())))
 }
 
 /// A signal and what a file must contain before its patterns run.
@@ -218,21 +243,38 @@ impl Plan {
             .collect();
         local.sort_unstable();
         local.dedup();
-        let small = (local.len() <= SMALL_PLAN).then(|| {
-            local
-                .into_iter()
-                .map(|l| {
-                    (
-                        l,
-                        memchr::memmem::Finder::new(&gates.literals[l]).into_owned(),
-                    )
-                })
-                .collect()
-        });
+        let finders = local
+            .into_iter()
+            .map(|l| {
+                (
+                    l,
+                    memchr::memmem::Finder::new(&gates.literals[l]).into_owned(),
+                )
+            })
+            .collect();
         Plan {
             no_literals: signals.iter().all(|g| g.groups.is_empty()),
             signals,
-            small,
+            finders,
+        }
+    }
+
+    /// The cheaper way to search a file of `len` bytes for this plan's literals.
+    fn route(&self, gates: &Gates, len: usize) -> Route {
+        use std::sync::atomic::Ordering;
+        if self.finders.len() <= SMALL_PLAN || gates.automaton.get().is_some() {
+            return if self.finders.len() <= SMALL_PLAN {
+                Route::Substrings
+            } else {
+                Route::Automaton
+            };
+        }
+        let work = (len as u64).saturating_mul(self.finders.len() as u64);
+        let spent = gates.substring_work.fetch_add(work, Ordering::Relaxed);
+        if spent.saturating_add(work) <= SUBSTRING_BUDGET {
+            Route::Substrings
+        } else {
+            Route::Automaton
         }
     }
 
@@ -245,22 +287,38 @@ impl Plan {
         hay: &[u8],
         imported: &'p HashSet<&str>,
     ) -> impl Iterator<Item = SigRef> + 'p {
-        let imports_met = |g: &Gated| {
-            g.imports
-                .iter()
-                .all(|mods| mods.iter().any(|m| imported.contains(m.as_str())))
+        // Only a file that will be searched spends from the substring budget.
+        let route = if self.needs_search(imported) {
+            self.route(gates, hay.len())
+        } else {
+            Route::Automaton
         };
-        // Files that cannot open any gated signal skip the search.
-        let search = !self.no_literals
+        self.open_by(route, gates, hay, imported)
+    }
+
+    /// Whether some signal with a literal group has its imports met: otherwise no signal
+    /// can open on literals and the file need not be searched.
+    fn needs_search(&self, imported: &HashSet<&str>) -> bool {
+        !self.no_literals
             && self
                 .signals
                 .iter()
-                .any(|g| !g.groups.is_empty() && imports_met(g));
+                .any(|g| !g.groups.is_empty() && imports_met(g, imported))
+    }
+
+    fn open_by<'p>(
+        &'p self,
+        route: Route,
+        gates: &Gates,
+        hay: &[u8],
+        imported: &'p HashSet<&str>,
+    ) -> impl Iterator<Item = SigRef> + 'p {
+        let search = self.needs_search(imported);
         let mut found = vec![false; gates.literals.len()];
         let mut all_open = false;
-        if let (true, Some(small)) = (search, &self.small) {
+        if search && route == Route::Substrings {
             let lower = hay.to_ascii_lowercase();
-            for (l, finder) in small {
+            for (l, finder) in &self.finders {
                 found[*l] = finder.find(&lower).is_some();
             }
         } else if search {
@@ -276,7 +334,7 @@ impl Plan {
         }
         self.signals.iter().filter_map(move |g| {
             let literals = all_open || g.groups.iter().all(|ls| ls.iter().any(|&l| found[l]));
-            (literals && imports_met(g)).then_some(g.sig)
+            (literals && imports_met(g, imported)).then_some(g.sig)
         })
     }
 }
@@ -781,12 +839,12 @@ mod tests {
     }
 
     #[test]
-    fn small_plans_open_what_the_automaton_opens() {
+    fn substring_search_opens_what_the_automaton_opens() {
         let catalog = crate::detect::Catalog::load(&[]).unwrap();
         let engine = Engine::new(&catalog.detectors, super::super::DEFAULT_MAX_BYTES).unwrap();
         let gates = engine.gates();
         let none = HashSet::new();
-        let mut compared = 0;
+        let (mut small, mut big) = (0, 0);
         // Every fixture file, against the plan of its own path, searched both ways.
         for entry in ignore::WalkBuilder::new("fixtures").hidden(false).build() {
             let entry = entry.unwrap();
@@ -795,19 +853,25 @@ mod tests {
             }
             let path = entry.path().to_string_lossy().replace('\\', "/");
             let targets = engine.regex_targets(&engine.globs.matches(&path));
-            let small = Plan::new(&catalog.detectors, gates, &targets, false);
-            if small.small.is_none() || small.no_literals {
+            let plan = Plan::new(&catalog.detectors, gates, &targets, false);
+            if plan.no_literals {
                 continue;
             }
-            let mut big = Plan::new(&catalog.detectors, gates, &targets, false);
-            big.small = None;
             let text = std::fs::read(entry.path()).unwrap();
-            let a: Vec<SigRef> = small.open(gates, &text, &none).collect();
-            let b: Vec<SigRef> = big.open(gates, &text, &none).collect();
+            let a: Vec<SigRef> = plan
+                .open_by(Route::Substrings, gates, &text, &none)
+                .collect();
+            let b: Vec<SigRef> = plan
+                .open_by(Route::Automaton, gates, &text, &none)
+                .collect();
             assert_eq!(a, b, "{path}");
-            compared += 1;
+            if plan.finders.len() <= SMALL_PLAN {
+                small += 1;
+            } else {
+                big += 1;
+            }
         }
-        assert!(compared > 20, "only {compared} files compared");
+        assert!(small > 20 && big > 20, "compared {small} small, {big} big");
     }
 
     #[test]
