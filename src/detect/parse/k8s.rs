@@ -49,6 +49,64 @@ fn hit(
     }
 }
 
+/// The documents of a manifest file. A CustomResourceDefinition is an API schema, often
+/// megabytes of OpenAPI that say nothing about the stack: its document is not parsed, only
+/// its `apiVersion`, `kind` and `metadata.name` lines are read.
+fn parse_documents(text: &str) -> Result<Vec<Value>, String> {
+    const CRD: &str = "\nkind: CustomResourceDefinition";
+    if !text.contains(CRD) && !text.starts_with(&CRD[1..]) {
+        return yaml::parse_all(text);
+    }
+    let mut docs = Vec::new();
+    for doc in split_documents(text) {
+        let top = |key: &str| {
+            doc.lines()
+                .find_map(|l| l.strip_prefix(key))
+                .map(|v| v.trim().trim_matches(|c| c == '"' || c == '\''))
+        };
+        if top("kind:") == Some("CustomResourceDefinition") {
+            let name = doc
+                .lines()
+                .skip_while(|l| !l.starts_with("metadata:"))
+                .skip(1)
+                .take_while(|l| l.starts_with(' ') || l.trim().is_empty())
+                .find_map(|l| l.strip_prefix("  name:"))
+                .map(|v| v.trim().trim_matches(|c| c == '"' || c == '\''));
+            let mut m = serde_yaml::Mapping::new();
+            m.insert("kind".into(), "CustomResourceDefinition".into());
+            if let Some(api) = top("apiVersion:") {
+                m.insert("apiVersion".into(), api.into());
+            }
+            if let Some(name) = name {
+                let mut meta = serde_yaml::Mapping::new();
+                meta.insert("name".into(), name.into());
+                m.insert("metadata".into(), Value::Mapping(meta));
+            }
+            docs.push(Value::Mapping(m));
+        } else {
+            docs.extend(yaml::parse_all(doc)?);
+        }
+    }
+    Ok(docs)
+}
+
+/// A YAML stream cut at its `---` document markers.
+fn split_documents(text: &str) -> Vec<&str> {
+    let mut docs = Vec::new();
+    let mut start = 0;
+    let mut at = 0;
+    for line in text.split_inclusive('\n') {
+        let marker = line.trim_end();
+        if marker == "---" || marker.starts_with("--- ") {
+            docs.push(&text[start..at]);
+            start = at;
+        }
+        at += line.len();
+    }
+    docs.push(&text[start..]);
+    docs
+}
+
 /// Parses a YAML file that may hold Kubernetes objects.
 pub(crate) fn parse_manifests(path: &str, text: &str) -> ParseOut {
     let mut out = ParseOut::default();
@@ -63,7 +121,7 @@ pub(crate) fn parse_manifests(path: &str, text: &str) -> ParseOut {
         });
         return out;
     }
-    let docs = match yaml::parse_all(text) {
+    let docs = match parse_documents(text) {
         Ok(d) => d,
         Err(e) => {
             out.warnings.push(e);
@@ -215,6 +273,24 @@ mod tests {
         assert_eq!(caps, vec!["scalable_serving", "progressive_delivery"]);
         assert!(out.facts.iter().any(|f| f.key == "accelerators"));
         assert_eq!(out.hits[1].tool, "kserve");
+    }
+
+    #[test]
+    fn custom_resource_definitions_are_listed_from_their_header() {
+        // The schema is not parsed: its `image` property and the unbalanced `{` below it
+        // would otherwise show up as an image or a warning.
+        let y = "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  annotations: {a: b}\n  name: stores.example.dev\nspec:\n  versions:\n    - schema:\n        properties:\n          image: {type: string}\n          x: {\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: api}\nspec:\n  replicas: 2\n  template: {spec: {containers: [{image: 'api:1'}]}}\n";
+        let out = parse_manifests("install.yaml", y);
+        assert!(out.warnings.is_empty(), "{:?}", out.warnings);
+        let objects: Vec<_> = out.facts.iter().map(|f| &f.value).collect();
+        assert_eq!(objects.len(), 2);
+        assert_eq!(objects[0]["kind"], "CustomResourceDefinition");
+        assert_eq!(objects[0]["name"], "stores.example.dev");
+        assert_eq!(objects[0]["api_version"], "apiextensions.k8s.io/v1");
+        assert_eq!(objects[0]["images"], serde_json::json!([]));
+        assert_eq!(objects[1]["kind"], "Deployment");
+        assert_eq!(objects[1]["images"], serde_json::json!(["api:1"]));
+        assert_eq!(objects[1]["replicas"], 2);
     }
 
     #[test]

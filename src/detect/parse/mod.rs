@@ -298,9 +298,16 @@ pub(crate) fn yaml_or_warn(text: &str, out: &mut ParseOut) -> Option<crate::yaml
 
 /// 1-based line of the first line containing `needle` (after `from_line`), if any.
 pub(crate) fn find_line(text: &str, needle: &str) -> Option<u32> {
-    text.lines()
-        .position(|l| l.contains(needle))
-        .map(|i| (i + 1) as u32)
+    // The first line containing a needle without a line break is the line of its first
+    // occurrence.
+    if needle.contains('\n') {
+        return text
+            .lines()
+            .position(|l| l.contains(needle))
+            .map(|i| (i + 1) as u32);
+    }
+    let at = memchr::memmem::find(text.as_bytes(), needle.as_bytes())?;
+    Some((memchr::memchr_iter(b'\n', &text.as_bytes()[..at]).count() + 1) as u32)
 }
 
 #[cfg(test)]
