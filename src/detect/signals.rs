@@ -168,7 +168,7 @@ const SMALL_PLAN: usize = 16;
 /// Until this much work (bytes times literals) has been spent searching big plans' literals
 /// one at a time, the automaton is not built: building it costs about as much, and a small
 /// repository never needs it.
-const SUBSTRING_BUDGET: u64 = 64 << 20;
+const SUBSTRING_BUDGET: u64 = 160 << 20;
 
 /// How a plan looks for its literals in one file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
