@@ -262,12 +262,11 @@ impl Plan {
     /// The cheaper way to search a file of `len` bytes for this plan's literals.
     fn route(&self, gates: &Gates, len: usize) -> Route {
         use std::sync::atomic::Ordering;
-        if self.finders.len() <= SMALL_PLAN || gates.automaton.get().is_some() {
-            return if self.finders.len() <= SMALL_PLAN {
-                Route::Substrings
-            } else {
-                Route::Automaton
-            };
+        if self.finders.len() <= SMALL_PLAN {
+            return Route::Substrings;
+        }
+        if gates.automaton.get().is_some() {
+            return Route::Automaton;
         }
         let work = (len as u64).saturating_mul(self.finders.len() as u64);
         let spent = gates.substring_work.fetch_add(work, Ordering::Relaxed);
@@ -288,11 +287,9 @@ impl Plan {
         imported: &'p HashSet<&str>,
     ) -> impl Iterator<Item = SigRef> + 'p {
         // Only a file that will be searched spends from the substring budget.
-        let route = if self.needs_search(imported) {
-            self.route(gates, hay.len())
-        } else {
-            Route::Automaton
-        };
+        let route = self
+            .needs_search(imported)
+            .then(|| self.route(gates, hay.len()));
         self.open_by(route, gates, hay, imported)
     }
 
@@ -306,23 +303,25 @@ impl Plan {
                 .any(|g| !g.groups.is_empty() && imports_met(g, imported))
     }
 
+    /// [`Plan::open`] with the search done by `route`; `None` when no search is needed.
     fn open_by<'p>(
         &'p self,
-        route: Route,
+        route: Option<Route>,
         gates: &Gates,
         hay: &[u8],
         imported: &'p HashSet<&str>,
     ) -> impl Iterator<Item = SigRef> + 'p {
-        let search = self.needs_search(imported);
         let mut found = vec![false; gates.literals.len()];
         let mut all_open = false;
-        if search && route == Route::Substrings {
-            let lower = hay.to_ascii_lowercase();
-            for (l, finder) in &self.finders {
-                found[*l] = finder.find(&lower).is_some();
+        match route {
+            None => {}
+            Some(Route::Substrings) => {
+                let lower = hay.to_ascii_lowercase();
+                for (l, finder) in &self.finders {
+                    found[*l] = finder.find(&lower).is_some();
+                }
             }
-        } else if search {
-            match gates.automaton() {
+            Some(Route::Automaton) => match gates.automaton() {
                 Some(ac) => {
                     for m in ac.find_overlapping_iter(hay) {
                         found[m.pattern().as_usize()] = true;
@@ -330,7 +329,7 @@ impl Plan {
                 }
                 // Without an automaton (it could not be built) every signal runs.
                 None => all_open = true,
-            }
+            },
         }
         self.signals.iter().filter_map(move |g| {
             let literals = all_open || g.groups.iter().all(|ls| ls.iter().any(|&l| found[l]));
@@ -859,10 +858,10 @@ mod tests {
             }
             let text = std::fs::read(entry.path()).unwrap();
             let a: Vec<SigRef> = plan
-                .open_by(Route::Substrings, gates, &text, &none)
+                .open_by(Some(Route::Substrings), gates, &text, &none)
                 .collect();
             let b: Vec<SigRef> = plan
-                .open_by(Route::Automaton, gates, &text, &none)
+                .open_by(Some(Route::Automaton), gates, &text, &none)
                 .collect();
             assert_eq!(a, b, "{path}");
             if plan.finders.len() <= SMALL_PLAN {
