@@ -128,6 +128,7 @@ pub(crate) fn parse_manifests(path: &str, text: &str) -> ParseOut {
             return out;
         }
     };
+    let mut cursor = 0;
     for doc in &docs {
         let (Some(kind), Some(api)) = (
             doc.get("kind").and_then(Value::as_str),
@@ -176,7 +177,16 @@ pub(crate) fn parse_manifests(path: &str, text: &str) -> ParseOut {
                 "min_replicas": min, "max_replicas": max,
             }),
         });
-        let kind_line = find_line(text, &format!("kind: {kind}"));
+        // Each object's own `kind:` line: the next one after the previous object's.
+        let needle = format!("kind: {kind}");
+        let kind_line = match memchr::memmem::find(&text.as_bytes()[cursor..], needle.as_bytes()) {
+            Some(i) => {
+                let at = cursor + i;
+                cursor = at + needle.len();
+                Some((memchr::memchr_iter(b'\n', &text.as_bytes()[..at]).count() + 1) as u32)
+            }
+            None => find_line(text, &needle),
+        };
         if kind == "HorizontalPodAutoscaler" || (min.is_some() && max.is_some()) {
             out.hits.push(hit(
                 "kubernetes",
@@ -273,6 +283,29 @@ mod tests {
         assert_eq!(caps, vec!["scalable_serving", "progressive_delivery"]);
         assert!(out.facts.iter().any(|f| f.key == "accelerators"));
         assert_eq!(out.hits[1].tool, "kserve");
+    }
+
+    #[test]
+    fn each_object_points_at_its_own_kind_line() {
+        let y = "apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: {name: a}\nspec: {minReplicas: 1, maxReplicas: 3}\n---\napiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: {name: b}\nspec: {minReplicas: 2, maxReplicas: 9}\n";
+        let lines: Vec<_> = parse_manifests("hpa.yaml", y)
+            .hits
+            .iter()
+            .map(|h| (h.line, h.snippet.clone()))
+            .collect();
+        assert_eq!(
+            lines,
+            vec![
+                (
+                    Some(2),
+                    "HorizontalPodAutoscaler a: 1 to 3 replicas".to_string()
+                ),
+                (
+                    Some(7),
+                    "HorizontalPodAutoscaler b: 2 to 9 replicas".to_string()
+                ),
+            ]
+        );
     }
 
     #[test]
