@@ -21,3 +21,16 @@ pub(crate) fn parse_all(text: &str) -> Result<Vec<Value>, String> {
     }
     Ok(docs)
 }
+
+/// A value written as one string or a list of strings (`branches: main`, `branches: [a, b]`),
+/// as a list; anything else is empty.
+pub(crate) fn strings(v: Option<&Value>) -> Vec<String> {
+    match v {
+        Some(Value::String(s)) => vec![s.clone()],
+        Some(Value::Sequence(items)) => items
+            .iter()
+            .filter_map(|i| i.as_str().map(str::to_string))
+            .collect(),
+        _ => Vec::new(),
+    }
+}

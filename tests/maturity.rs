@@ -230,27 +230,21 @@ fn diff_reports_lost_capabilities_and_gates_on_regression() {
     let r = repo.to_str().unwrap();
     let old = dir.path().join("old.json");
     let new = dir.path().join("new.json");
-    let (code, _, err) = run(&[
-        "scan",
-        "--no-git",
-        "-f",
-        "json",
-        "-o",
-        old.to_str().unwrap(),
-        r,
-    ]);
-    assert_eq!(code, 0, "{err}");
+    let scan_to = |report: &Path| {
+        let (code, _, err) = run(&[
+            "scan",
+            "--no-git",
+            "-f",
+            "json",
+            "-o",
+            report.to_str().unwrap(),
+            r,
+        ]);
+        assert_eq!(code, 0, "{err}");
+    };
+    scan_to(&old);
     std::fs::remove_dir_all(repo.join("monitoring")).unwrap();
-    let (code, _, err) = run(&[
-        "scan",
-        "--no-git",
-        "-f",
-        "json",
-        "-o",
-        new.to_str().unwrap(),
-        r,
-    ]);
-    assert_eq!(code, 0, "{err}");
+    scan_to(&new);
     let (o, n) = (old.to_str().unwrap(), new.to_str().unwrap());
 
     let (code, out, _) = run(&["diff", o, n]);

@@ -183,9 +183,8 @@ enum Route {
 /// patterns run.
 struct Plan {
     signals: Vec<Gated>,
-    /// No signal has a literal group: no search needed.
-    no_literals: bool,
-    /// Each of the plan's literals (by number) with its substring searcher.
+    /// Each of the plan's literals (by number) with its substring searcher; none when no
+    /// signal has a literal group.
     finders: Vec<(usize, memchr::memmem::Finder<'static>)>,
 }
 
@@ -252,11 +251,7 @@ impl Plan {
                 )
             })
             .collect();
-        Plan {
-            no_literals: signals.iter().all(|g| g.groups.is_empty()),
-            signals,
-            finders,
-        }
+        Plan { signals, finders }
     }
 
     /// The cheaper way to search a file of `len` bytes for this plan's literals.
@@ -296,7 +291,7 @@ impl Plan {
     /// Whether some signal with a literal group has its imports met: otherwise no signal
     /// can open on literals and the file need not be searched.
     fn needs_search(&self, imported: &HashSet<&str>) -> bool {
-        !self.no_literals
+        !self.finders.is_empty()
             && self
                 .signals
                 .iter()
@@ -853,7 +848,7 @@ mod tests {
             let path = entry.path().to_string_lossy().replace('\\', "/");
             let targets = engine.regex_targets(&engine.globs.matches(&path));
             let plan = Plan::new(&catalog.detectors, gates, &targets, false);
-            if plan.no_literals {
+            if plan.finders.is_empty() {
                 continue;
             }
             let text = std::fs::read(entry.path()).unwrap();

@@ -16,7 +16,7 @@ use super::{cron, find_line, Fact, ParseOut, ParsedHit};
 use crate::canvas::Block;
 use crate::detect::redact::snippet;
 use crate::detect::spec::Confidence;
-use crate::yaml::Value;
+use crate::yaml::{strings, Value};
 
 /// Job kinds, in report order.
 const KINDS: [&str; 8] = [
@@ -95,17 +95,6 @@ pub(crate) fn classify(name: &str, steps: &str) -> Vec<&'static str> {
         .copied()
         .filter(|k| kinds.contains(k))
         .collect()
-}
-
-fn strings(v: Option<&Value>) -> Vec<String> {
-    match v {
-        Some(Value::String(s)) => vec![s.clone()],
-        Some(Value::Sequence(items)) => items
-            .iter()
-            .filter_map(|i| i.as_str().map(str::to_string))
-            .collect(),
-        _ => Vec::new(),
-    }
 }
 
 fn text_of(v: &Value, out: &mut String) {

@@ -264,14 +264,7 @@ pub(crate) fn parse_cloudformation(path: &str, text: &str) -> ParseOut {
     for (t, _) in &declared {
         *types.entry(t.as_str()).or_default() += 1;
     }
-    let transform = match doc.get("Transform") {
-        Some(Value::String(s)) => vec![s.clone()],
-        Some(Value::Sequence(items)) => items
-            .iter()
-            .filter_map(|i| i.as_str().map(str::to_string))
-            .collect(),
-        _ => Vec::new(),
-    };
+    let transform = yaml::strings(doc.get("Transform"));
     let parameters = doc
         .get("Parameters")
         .and_then(Value::as_mapping)

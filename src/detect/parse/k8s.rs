@@ -6,7 +6,7 @@
 
 use serde_json::json;
 
-use super::{find_line, Fact, ParseOut, ParsedHit};
+use super::{find_line, find_line_from, Fact, ParseOut, ParsedHit};
 use crate::canvas::Block;
 use crate::detect::spec::Confidence;
 use crate::yaml::{self, Value};
@@ -179,11 +179,10 @@ pub(crate) fn parse_manifests(path: &str, text: &str) -> ParseOut {
         });
         // Each object's own `kind:` line: the next one after the previous object's.
         let needle = format!("kind: {kind}");
-        let kind_line = match memchr::memmem::find(&text.as_bytes()[cursor..], needle.as_bytes()) {
-            Some(i) => {
-                let at = cursor + i;
-                cursor = at + needle.len();
-                Some((memchr::memchr_iter(b'\n', &text.as_bytes()[..at]).count() + 1) as u32)
+        let kind_line = match find_line_from(text, &needle, cursor) {
+            Some((line, end)) => {
+                cursor = end;
+                Some(line)
             }
             None => find_line(text, &needle),
         };

@@ -94,6 +94,17 @@ fn py_res() -> &'static (Regex, Regex, Regex) {
     })
 }
 
+/// The file's tracking URIs as one `mlflow_tracking` fact, when it names any.
+fn push_tracking(path: &str, uris: Vec<serde_json::Value>, out: &mut ParseOut) {
+    if !uris.is_empty() {
+        out.facts.push(Fact {
+            block: Block::ExperimentManagement,
+            key: "mlflow_tracking",
+            value: json!({"path": path, "uris": uris}),
+        });
+    }
+}
+
 /// Parses Python source (or a notebook's code) for MLflow tracking URIs.
 pub(crate) fn parse_tracking_python(path: &str, src: &PySource) -> ParseOut {
     let mut out = ParseOut::default();
@@ -166,13 +177,7 @@ pub(crate) fn parse_tracking_python(path: &str, src: &PySource) -> ParseOut {
             }
         }
     }
-    if !uris.is_empty() {
-        out.facts.push(Fact {
-            block: Block::ExperimentManagement,
-            key: "mlflow_tracking",
-            value: json!({"path": path, "uris": uris}),
-        });
-    }
+    push_tracking(path, uris, &mut out);
     out
 }
 
@@ -253,13 +258,7 @@ pub(crate) fn parse_tracking_config(path: &str, text: &str) -> ParseOut {
         let value = config_value(&c[2]);
         uris.push(entry(value, &which(&c), line_no, &mut out.warnings));
     }
-    if !uris.is_empty() {
-        out.facts.push(Fact {
-            block: Block::ExperimentManagement,
-            key: "mlflow_tracking",
-            value: json!({"path": path, "uris": uris}),
-        });
-    }
+    push_tracking(path, uris, &mut out);
     out
 }
 

@@ -296,18 +296,21 @@ pub(crate) fn yaml_or_warn(text: &str, out: &mut ParseOut) -> Option<crate::yaml
     }
 }
 
-/// 1-based line of the first line containing `needle` (after `from_line`), if any.
+/// 1-based line of the first line containing `needle`, if any (never, for a needle that
+/// spans lines).
 pub(crate) fn find_line(text: &str, needle: &str) -> Option<u32> {
-    // The first line containing a needle without a line break is the line of its first
-    // occurrence.
     if needle.contains('\n') {
-        return text
-            .lines()
-            .position(|l| l.contains(needle))
-            .map(|i| (i + 1) as u32);
+        return None;
     }
-    let at = memchr::memmem::find(text.as_bytes(), needle.as_bytes())?;
-    Some((memchr::memchr_iter(b'\n', &text.as_bytes()[..at]).count() + 1) as u32)
+    find_line_from(text, needle, 0).map(|(line, _)| line)
+}
+
+/// The 1-based line of the first occurrence of `needle` (which holds no line break) at or
+/// after byte `from`, and the byte just past it.
+pub(crate) fn find_line_from(text: &str, needle: &str, from: usize) -> Option<(u32, usize)> {
+    let at = from + memchr::memmem::find(text.as_bytes().get(from..)?, needle.as_bytes())?;
+    let line = memchr::memchr_iter(b'\n', &text.as_bytes()[..at]).count() + 1;
+    Some((line as u32, at + needle.len()))
 }
 
 #[cfg(test)]
