@@ -23,46 +23,6 @@ const MAX_GROUPS: usize = 3;
 /// (`def`, `from`, `://`) occur in nearly every file and only slow the search down.
 const MIN_EXTRA_LEN: usize = 5;
 
-/// The single byte a node matches, lowercased, if it matches exactly one letter (in either
-/// case) or one byte.
-fn single_byte(h: &Hir) -> Option<u8> {
-    match h.kind() {
-        HirKind::Literal(l) if l.0.len() == 1 => Some(l.0[0].to_ascii_lowercase()),
-        HirKind::Class(Class::Bytes(c)) => {
-            let ranges: Vec<(u8, u8)> = c.ranges().iter().map(|r| (r.start(), r.end())).collect();
-            byte_set(&ranges)
-        }
-        HirKind::Class(Class::Unicode(c)) => {
-            let ranges: Vec<(u8, u8)> = c
-                .ranges()
-                .iter()
-                .map(|r| {
-                    (
-                        u8::try_from(u32::from(r.start())).ok(),
-                        u8::try_from(u32::from(r.end())).ok(),
-                    )
-                })
-                .map(|(a, b)| Some((a?, b?)))
-                .collect::<Option<Vec<_>>>()?;
-            byte_set(&ranges)
-        }
-        _ => None,
-    }
-}
-
-/// One byte, or one ASCII letter in both cases.
-fn byte_set(ranges: &[(u8, u8)]) -> Option<u8> {
-    let bytes: Vec<u8> = ranges
-        .iter()
-        .flat_map(|&(a, b)| (a..=b).collect::<Vec<_>>())
-        .collect();
-    match bytes.as_slice() {
-        [b] => Some(b.to_ascii_lowercase()),
-        [a, b] if a.eq_ignore_ascii_case(b) => Some(a.to_ascii_lowercase()),
-        _ => None,
-    }
-}
-
 /// Words nearly every source or configuration file contains: as a gate they let almost every
 /// file through, so a group made of one ranks below any other.
 const COMMON: &[&str] = &[
@@ -146,12 +106,101 @@ fn strength(l: &[u8]) -> usize {
 }
 
 /// A group is as selective as its weakest literal.
-fn group_strength(alts: &Alts) -> usize {
+pub(crate) fn group_strength(alts: &Alts) -> usize {
     alts.iter().map(|l| strength(l)).min().unwrap_or(0)
 }
 
 fn shortest(alts: &Alts) -> usize {
     alts.iter().map(Vec::len).min().unwrap_or(0)
+}
+
+/// Most strings a run of exact pieces may expand to: `@(app|bp)\.(get|post)\(` becomes four
+/// literals (`@app.get(`...), each far more selective than `get` alone.
+const MAX_EXACT: usize = 64;
+
+/// Distinct bytes a class may match and still count as a few alternative literals.
+const MAX_CLASS_BYTES: usize = 4;
+
+/// The bytes of a small class, lowercased and deduplicated (`["']` is two bytes, `[Mm]` one).
+fn small_class(h: &Hir) -> Option<Vec<u8>> {
+    let ranges: Vec<(u32, u32)> = match h.kind() {
+        HirKind::Class(Class::Bytes(c)) => c
+            .ranges()
+            .iter()
+            .map(|r| (u32::from(r.start()), u32::from(r.end())))
+            .collect(),
+        HirKind::Class(Class::Unicode(c)) => c
+            .ranges()
+            .iter()
+            .map(|r| (u32::from(r.start()), u32::from(r.end())))
+            .collect(),
+        _ => return None,
+    };
+    if ranges.iter().map(|&(a, b)| b - a + 1).sum::<u32>() > 2 * MAX_CLASS_BYTES as u32 {
+        return None;
+    }
+    let mut bytes: Vec<u8> = Vec::new();
+    for (a, b) in ranges {
+        for c in a..=b {
+            let c = u8::try_from(c).ok().filter(u8::is_ascii)?;
+            bytes.push(c.to_ascii_lowercase());
+        }
+    }
+    bytes.sort_unstable();
+    bytes.dedup();
+    (bytes.len() <= MAX_CLASS_BYTES).then_some(bytes)
+}
+
+/// Every string `h` can match, lowercased, when they are few: literals, small classes, and
+/// alternations and concatenations of them. Zero-width assertions match the empty string.
+fn exact(h: &Hir) -> Option<Vec<Vec<u8>>> {
+    let set = match h.kind() {
+        HirKind::Empty | HirKind::Look(_) => vec![Vec::new()],
+        HirKind::Literal(l) => vec![l.0.iter().map(u8::to_ascii_lowercase).collect()],
+        HirKind::Class(_) => small_class(h)?.into_iter().map(|b| vec![b]).collect(),
+        HirKind::Capture(c) => exact(&c.sub)?,
+        HirKind::Repetition(r) if r.min == 1 && r.max == Some(1) => exact(&r.sub)?,
+        HirKind::Alternation(branches) => {
+            let mut all = Vec::new();
+            for b in branches {
+                all.extend(exact(b)?);
+                if all.len() > MAX_EXACT {
+                    return None;
+                }
+            }
+            all
+        }
+        HirKind::Concat(items) => {
+            let mut run = vec![Vec::new()];
+            for item in items {
+                run = cross(&run, &exact(item)?)?;
+            }
+            run
+        }
+        HirKind::Repetition(_) => return None,
+    };
+    let mut set = set;
+    set.sort();
+    set.dedup();
+    Some(set)
+}
+
+/// Every string of `a` followed by every string of `b`, if there are at most [`MAX_EXACT`].
+fn cross(a: &[Vec<u8>], b: &[Vec<u8>]) -> Option<Vec<Vec<u8>>> {
+    if a.len() * b.len() > MAX_EXACT {
+        return None;
+    }
+    Some(
+        a.iter()
+            .flat_map(|x| {
+                b.iter().map(move |y| {
+                    let mut s = x.clone();
+                    s.extend_from_slice(y);
+                    s
+                })
+            })
+            .collect(),
+    )
 }
 
 /// Literals one of which every match of `h` contains, or `None` when there are none usable.
@@ -193,21 +242,24 @@ fn groups(h: &Hir) -> Vec<Alts> {
         HirKind::Repetition(r) if r.min >= 1 => groups(&r.sub),
         HirKind::Alternation(_) => required(h).into_iter().collect(),
         HirKind::Concat(items) => {
+            // Runs of exact pieces are expanded into their strings; any other piece ends the
+            // run and adds its own groups.
             let mut out: Vec<Alts> = Vec::new();
-            let mut run: Vec<u8> = Vec::new();
-            let flush = |run: &mut Vec<u8>, out: &mut Vec<Alts>| {
-                let g = vec![std::mem::take(run)];
+            let mut run: Alts = vec![Vec::new()];
+            let flush = |run: &mut Alts, out: &mut Vec<Alts>| {
+                let g = std::mem::replace(run, vec![Vec::new()]);
                 if usable(&g) {
                     out.push(g);
                 }
             };
             for item in items {
-                if let Some(b) = single_byte(item) {
-                    run.push(b);
-                    continue;
-                }
-                if let HirKind::Literal(l) = item.kind() {
-                    run.extend(l.0.iter().map(u8::to_ascii_lowercase));
+                if let Some(set) = exact(item) {
+                    if let Some(longer) = cross(&run, &set) {
+                        run = longer;
+                        continue;
+                    }
+                    flush(&mut run, &mut out);
+                    run = set;
                     continue;
                 }
                 flush(&mut run, &mut out);
@@ -316,12 +368,8 @@ mod tests {
             Some(vec!["mlflow".into()])
         );
         assert_eq!(
-            lits(r#"["']models:/[\w.-]+"#),
-            Some(vec!["models:/".into()])
-        );
-        assert_eq!(
             lits(r"(?i)\bDataDrift(Preset|Table)"),
-            Some(vec!["datadrift".into()])
+            Some(vec!["datadriftpreset".into(), "datadrifttable".into()])
         );
         assert_eq!(
             lits(r"torch\.cuda|\.to\(.cuda"),
@@ -333,7 +381,7 @@ mod tests {
     fn every_required_run_is_a_group() {
         assert_eq!(
             all(r#"^[ \t]*import\b.*\bfrom\s+["']k6lib\b"#),
-            vec![vec!["k6lib".to_string()]]
+            vec![vec!["\"k6lib".to_string(), "'k6lib".into()]]
         );
         assert_eq!(
             all(r"^\s*(?:from|import)\s+sagemaker\b.*\bEstimatorX\("),
@@ -341,9 +389,36 @@ mod tests {
         );
         assert_eq!(
             all(r"kind: (?:Seldon|Model)\n+apiVersion: v1"),
-            vec![vec!["apiversion: v1".to_string()]]
+            vec![
+                vec!["apiversion: v1".to_string()],
+                vec!["kind: model".into(), "kind: seldon".into()]
+            ]
         );
         assert!(all(r"a|bc").is_empty());
+    }
+
+    #[test]
+    fn small_alternations_expand_into_longer_literals() {
+        assert_eq!(
+            lits(r"@(app|bp)\.(get|put)\("),
+            Some(vec![
+                "@app.get(".to_string(),
+                "@app.put(".into(),
+                "@bp.get(".into(),
+                "@bp.put(".into()
+            ])
+        );
+        assert_eq!(
+            lits(r#"["']models:/[\w.-]+"#),
+            Some(vec!["\"models:/".to_string(), "'models:/".into()])
+        );
+        // Too many strings: the run ends and the next piece starts a new one.
+        let many = format!("(?:{})(?:{})x", "a|b|c|d|e|f|g|h|i", "k|l|m|n|o|p|q|r|s");
+        assert_eq!(lits(&many), None);
+        assert_eq!(
+            lits(r"\bv(?:1|2)beta\b"),
+            Some(vec!["v1beta".to_string(), "v2beta".into()])
+        );
     }
 
     #[test]
