@@ -65,6 +65,12 @@ enum Item<T> {
 
 fn relative(root: &Path, path: &Path) -> (String, bool) {
     let rel = path.strip_prefix(root).unwrap_or(path);
+    // The walker joins names with `/` on Unix: a UTF-8 path is already in our form.
+    if cfg!(unix) {
+        if let Some(s) = rel.to_str() {
+            return (s.to_string(), false);
+        }
+    }
     let mut lossy = false;
     let parts: Vec<String> = rel
         .components()

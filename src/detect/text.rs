@@ -77,7 +77,7 @@ pub(crate) fn mask_markdown_code(text: &str) -> Option<String> {
         };
         if blank {
             let body = line.trim_end_matches('\n');
-            out.extend(std::iter::repeat_n(' ', body.len()));
+            push_spaces(&mut out, body.len());
             if body.len() < line.len() {
                 out.push('\n');
             }
@@ -86,6 +86,16 @@ pub(crate) fn mask_markdown_code(text: &str) -> Option<String> {
         }
     }
     Some(out)
+}
+
+/// Appends `n` spaces.
+fn push_spaces(out: &mut String, mut n: usize) {
+    const SPACES: &str = "                                                                ";
+    while n > 0 {
+        let k = n.min(SPACES.len());
+        out.push_str(&SPACES[..k]);
+        n -= k;
+    }
 }
 
 /// Blanks full-line comments (keeping the newline) for the given style.
@@ -120,7 +130,7 @@ pub(crate) fn mask_comment_lines(text: &str, style: CommentStyle) -> Option<Stri
             let o = out.get_or_insert_with(|| String::with_capacity(text.len()));
             // Lines are cut at `\n`, so both ends are character boundaries.
             o.push_str(&text[copied..start]);
-            o.extend(std::iter::repeat_n(' ', line.len()));
+            push_spaces(o, line.len());
             copied = end;
         }
         start = end + 1;
