@@ -7,7 +7,9 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, OnceLock};
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
+use aho_corasick::automaton::Automaton;
+use aho_corasick::dfa::DFA;
+use aho_corasick::{Anchored, MatchKind};
 use anyhow::Result;
 use globset::{Glob, GlobBuilder, GlobSet, GlobSetBuilder};
 
@@ -86,20 +88,19 @@ pub(crate) struct Engine<'d> {
     /// The gate plan of each set of regex signals met so far (one per kind of file, roughly),
     /// by whether the file is Python.
     plans: Mutex<HashMap<PlanKey, Arc<OnceLock<Plan>>>>,
+    /// The automaton family of each (Python, extension or extensionless name).
+    families: Mutex<HashMap<(bool, String), Arc<Family>>>,
     gates: OnceLock<Gates>,
     max_bytes: u64,
 }
 
-/// Every gate literal of the catalogue's regex signals, numbered, and one automaton over all
-/// of them built on first use: one pass over a file finds which of them it contains.
+/// Every gate literal of the catalogue's regex signals, numbered once so that plans share
+/// them.
 struct Gates {
-    /// The automaton's literals: the gate literals, cut to [`MAX_LITERAL`] bytes.
+    /// The gate literals, cut to [`MAX_LITERAL`] bytes.
     literals: Vec<Vec<u8>>,
-    /// Gate literal -> the number of its cut form (its pattern id in the automaton).
+    /// Gate literal -> the number of its cut form.
     index: HashMap<Vec<u8>, usize>,
-    automaton: OnceLock<Option<AhoCorasick>>,
-    /// Bytes times literals searched one literal at a time so far (see [`SUBSTRING_BUDGET`]).
-    substring_work: std::sync::atomic::AtomicU64,
 }
 
 impl Gates {
@@ -119,7 +120,7 @@ impl Gates {
                 {
                     if !index.contains_key(l) {
                         // A literal's prefix occurs wherever it does: a shorter one gates
-                        // nearly as well and makes the automaton smaller and quicker to build.
+                        // nearly as well and makes the automata smaller and quicker to build.
                         let short = &l[..l.len().min(MAX_LITERAL)];
                         let id = match short_index.get(short) {
                             Some(&id) => id,
@@ -134,58 +135,87 @@ impl Gates {
                 }
             }
         }
-        Gates {
+        Gates { literals, index }
+    }
+}
+
+/// Longest literal a gate looks for (see `Gates::new`).
+const MAX_LITERAL: usize = 12;
+
+/// Plans with at most this many primary literals look for each one on its own in the
+/// lowercased file (a vectorised substring search) instead of running an automaton over it.
+const SMALL_PLAN: usize = 16;
+
+/// Work (bytes times literals) spent searching a family's literals one at a time, per byte
+/// of those literals, before its automaton is built: building costs about as much, and a
+/// family that meets few files never needs it.
+const SUBSTRING_BUDGET_PER_BYTE: u64 = 10_000;
+
+/// How a plan looks for its literals in one file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Route {
+    /// Each literal on its own, in the lowercased file, when a signal needs it.
+    Substrings,
+    /// One pass of the family's automaton; literals it does not hold are looked for one at a
+    /// time, when a signal needs them.
+    Automaton,
+}
+
+/// The files of one extension (Python or not) share an automaton over the primary literals
+/// of that extension's plan: a plan for a special path (a CI workflow) finds most of its
+/// literals there, and looks for the rest one at a time.
+struct Family {
+    /// Literal numbers, in the automaton's pattern order.
+    literals: Vec<usize>,
+    automaton: OnceLock<Option<DFA>>,
+    /// Bytes times literals searched one literal at a time so far by the family's plans.
+    substring_work: std::sync::atomic::AtomicU64,
+    /// The work after which the automaton is built.
+    budget: u64,
+}
+
+impl Family {
+    fn new(gates: &Gates, literals: Vec<usize>) -> Family {
+        let bytes: u64 = literals
+            .iter()
+            .map(|&l| gates.literals[l].len() as u64)
+            .sum();
+        Family {
             literals,
-            index,
             automaton: OnceLock::new(),
             substring_work: std::sync::atomic::AtomicU64::new(0),
+            budget: bytes * SUBSTRING_BUDGET_PER_BYTE,
         }
     }
 
-    /// The automaton over every literal; `None` if it could not be built.
-    fn automaton(&self) -> Option<&AhoCorasick> {
+    /// The automaton over the family's literals; `None` if it could not be built.
+    fn automaton(&self, gates: &Gates) -> Option<&DFA> {
         self.automaton
             .get_or_init(|| {
-                // A DFA searches fastest, and is built once per run.
-                AhoCorasickBuilder::new()
+                // A DFA searches fastest. Without a prefilter its start state is not
+                // special: the search loop stops only at matches.
+                DFA::builder()
                     .ascii_case_insensitive(true)
                     .match_kind(MatchKind::Standard)
-                    .kind(Some(AhoCorasickKind::DFA))
-                    .build(&self.literals)
+                    .prefilter(false)
+                    .build(self.literals.iter().map(|&l| &gates.literals[l]))
                     .ok()
             })
             .as_ref()
     }
 }
 
-/// Longest literal the gate automaton looks for (see `Gates::new`).
-const MAX_LITERAL: usize = 12;
-
-/// Plans with at most this many distinct literals look for each one on its own in the
-/// lowercased file (a vectorised substring search) instead of running the automaton over it.
-const SMALL_PLAN: usize = 16;
-
-/// Until this much work (bytes times literals) has been spent searching big plans' literals
-/// one at a time, the automaton is not built: building it costs about as much, and a small
-/// repository never needs it.
-const SUBSTRING_BUDGET: u64 = 160 << 20;
-
-/// How a plan looks for its literals in one file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Route {
-    /// Each literal on its own, in the lowercased file.
-    Substrings,
-    /// One pass of the automaton over every literal.
-    Automaton,
-}
-
 /// The regex signals that target one kind of file, with what a file must contain before their
 /// patterns run.
 struct Plan {
     signals: Vec<Gated>,
-    /// Each of the plan's literals (by number) with its substring searcher; none when no
-    /// signal has a literal group.
+    /// Each of the plan's literals (by number, sorted) with its substring searcher; none when
+    /// no signal has a literal group.
     finders: Vec<(usize, memchr::memmem::Finder<'static>)>,
+    /// The strongest group of each signal not gated by imports: every file searched needs
+    /// these. The other groups are looked for only in files that meet them.
+    primary: Vec<usize>,
+    family: Arc<Family>,
 }
 
 /// Whether a file importing `imported` (each module and its parents) meets every module group
@@ -196,46 +226,102 @@ fn imports_met(g: &Gated, imported: &HashSet<&str>) -> bool {
         .all(|mods| mods.iter().any(|m| imported.contains(m.as_str())))
 }
 
-/// A signal and what a file must contain before its patterns run.
+/// A signal and what a file must contain before their patterns run.
 struct Gated {
     sig: SigRef,
-    /// Literal groups (automaton pattern ids): one literal of each must occur.
+    /// Literal groups (literal numbers), strongest first: one literal of each must occur.
     groups: Vec<Vec<usize>>,
     /// Python only: module groups, one of each must be imported.
     imports: Vec<Vec<String>>,
 }
 
-impl Plan {
-    /// `python`: the file's imports are known, so import-only `also` patterns gate by them.
-    fn new(detectors: &[Detector], gates: &Gates, targets: &[SigRef], python: bool) -> Plan {
-        let mut signals = Vec::with_capacity(targets.len());
-        for &r in targets {
-            let Matcher::Regex { pattern, also, .. } =
-                &detectors[r.0 as usize].signals[r.1 as usize].matcher
-            else {
-                continue;
-            };
-            let mut imports = Vec::new();
-            let mut groups = Vec::new();
-            for p in std::iter::once(pattern).chain(also) {
-                if let (true, Some(mods)) = (python, p.imports()) {
-                    imports.push(mods.to_vec());
-                    continue;
-                }
-                for alts in p.gate() {
-                    groups.push(
-                        alts.iter()
-                            .filter_map(|l| gates.index.get(l).copied())
-                            .collect(),
-                    );
-                }
+/// The strongest literal group of each signal not gated by imports, as sorted literal numbers.
+fn primary_of(signals: &[Gated]) -> Vec<usize> {
+    let mut primary: Vec<usize> = signals
+        .iter()
+        .filter(|g| g.imports.is_empty())
+        .filter_map(|g| g.groups.first())
+        .flatten()
+        .copied()
+        .collect();
+    primary.sort_unstable();
+    primary.dedup();
+    primary
+}
+
+/// Each imported module and its parents (`a.b.c` also imports `a` and `a.b`).
+fn imported_set(imports: &[python::Import]) -> HashSet<&str> {
+    let mut imported: HashSet<&str> = HashSet::new();
+    for imp in imports {
+        imported.insert(&imp.module);
+        for (i, c) in imp.module.char_indices() {
+            if c == '.' {
+                imported.insert(&imp.module[..i]);
             }
-            signals.push(Gated {
-                sig: r,
-                groups,
-                imports,
-            });
         }
+    }
+    imported
+}
+
+/// Marks in `found` every pattern of `dfa` that occurs in `hay`.
+fn search(dfa: &DFA, hay: &[u8], found: &mut [bool]) {
+    // An unanchored automaton always has a start state.
+    let Ok(mut sid) = dfa.start_state(Anchored::No) else {
+        found.fill(true);
+        return;
+    };
+    for &b in hay {
+        sid = dfa.next_state(Anchored::No, sid, b);
+        // Without a prefilter only match states (and the dead state) are special.
+        if dfa.is_special(sid) {
+            if dfa.is_dead(sid) {
+                return;
+            }
+            for i in 0..dfa.match_len(sid) {
+                found[dfa.match_pattern(sid, i).as_usize()] = true;
+            }
+        }
+    }
+}
+
+/// The regex signals of `targets` with their gates. `python`: the file's imports are known,
+/// so import-only `also` patterns gate by them.
+fn gated(detectors: &[Detector], gates: &Gates, targets: &[SigRef], python: bool) -> Vec<Gated> {
+    let mut signals = Vec::with_capacity(targets.len());
+    for &r in targets {
+        let Matcher::Regex { pattern, also, .. } =
+            &detectors[r.0 as usize].signals[r.1 as usize].matcher
+        else {
+            continue;
+        };
+        let mut imports = Vec::new();
+        let mut groups = Vec::new();
+        for p in std::iter::once(pattern).chain(also) {
+            if let (true, Some(mods)) = (python, p.imports()) {
+                imports.push(mods.to_vec());
+                continue;
+            }
+            for alts in p.gate() {
+                let ids = alts
+                    .iter()
+                    .filter_map(|l| gates.index.get(l).copied())
+                    .collect::<Vec<usize>>();
+                groups.push((super::gate::group_strength(alts), ids));
+            }
+        }
+        // Strongest first, across the pattern and its `also` patterns.
+        groups.sort_by_key(|(strength, _)| std::cmp::Reverse(*strength));
+        signals.push(Gated {
+            sig: r,
+            groups: groups.into_iter().map(|(_, ids)| ids).collect(),
+            imports,
+        });
+    }
+    signals
+}
+
+impl Plan {
+    fn new(signals: Vec<Gated>, gates: &Gates, family: Arc<Family>) -> Plan {
         let mut local: Vec<usize> = signals
             .iter()
             .flat_map(|g| g.groups.iter().flatten().copied())
@@ -251,21 +337,28 @@ impl Plan {
                 )
             })
             .collect();
-        Plan { signals, finders }
+        let primary = primary_of(&signals);
+        Plan {
+            signals,
+            finders,
+            primary,
+            family,
+        }
     }
 
     /// The cheaper way to search a file of `len` bytes for this plan's literals.
-    fn route(&self, gates: &Gates, len: usize) -> Route {
+    fn route(&self, len: usize) -> Route {
         use std::sync::atomic::Ordering;
-        if self.finders.len() <= SMALL_PLAN {
+        let family = &self.family;
+        if self.primary.len() <= SMALL_PLAN {
             return Route::Substrings;
         }
-        if gates.automaton.get().is_some() {
+        if family.automaton.get().is_some() {
             return Route::Automaton;
         }
-        let work = (len as u64).saturating_mul(self.finders.len() as u64);
-        let spent = gates.substring_work.fetch_add(work, Ordering::Relaxed);
-        if spent.saturating_add(work) <= SUBSTRING_BUDGET {
+        let work = (len as u64).saturating_mul(self.primary.len() as u64);
+        let spent = family.substring_work.fetch_add(work, Ordering::Relaxed);
+        if spent.saturating_add(work) <= family.budget {
             Route::Substrings
         } else {
             Route::Automaton
@@ -277,14 +370,12 @@ impl Plan {
     /// and its parents).
     fn open<'p>(
         &'p self,
-        gates: &Gates,
-        hay: &[u8],
+        gates: &'p Gates,
+        hay: &'p [u8],
         imported: &'p HashSet<&str>,
     ) -> impl Iterator<Item = SigRef> + 'p {
         // Only a file that will be searched spends from the substring budget.
-        let route = self
-            .needs_search(imported)
-            .then(|| self.route(gates, hay.len()));
+        let route = self.needs_search(imported).then(|| self.route(hay.len()));
         self.open_by(route, gates, hay, imported)
     }
 
@@ -302,33 +393,45 @@ impl Plan {
     fn open_by<'p>(
         &'p self,
         route: Option<Route>,
-        gates: &Gates,
-        hay: &[u8],
+        gates: &'p Gates,
+        hay: &'p [u8],
         imported: &'p HashSet<&str>,
     ) -> impl Iterator<Item = SigRef> + 'p {
-        let mut found = vec![false; gates.literals.len()];
-        let mut all_open = false;
-        match route {
-            None => {}
-            Some(Route::Substrings) => {
-                let lower = hay.to_ascii_lowercase();
-                for (l, finder) in &self.finders {
-                    found[*l] = finder.find(&lower).is_some();
+        // Per literal: whether it occurs, once known.
+        let mut known: Vec<Option<bool>> = vec![None; gates.literals.len()];
+        if route == Some(Route::Automaton) {
+            let family = &self.family;
+            // Without an automaton (it could not be built) each literal is looked for on its
+            // own.
+            if let (Some(dfa), false) = (family.automaton(gates), family.literals.is_empty()) {
+                let mut found = vec![false; family.literals.len()];
+                search(dfa, hay, &mut found);
+                for (&l, f) in family.literals.iter().zip(found) {
+                    known[l] = Some(f);
                 }
             }
-            Some(Route::Automaton) => match gates.automaton() {
-                Some(ac) => {
-                    for m in ac.find_overlapping_iter(hay) {
-                        found[m.pattern().as_usize()] = true;
-                    }
-                }
-                // Without an automaton (it could not be built) every signal runs.
-                None => all_open = true,
-            },
         }
+        let mut lower: Option<Vec<u8>> = None;
+        // Literals not known yet are looked for in the lowercased file when a signal needs
+        // them: after its stronger groups are met.
+        let mut occurs = move |l: usize| -> bool {
+            if let Some(k) = known[l] {
+                return k;
+            }
+            let lower = lower.get_or_insert_with(|| hay.to_ascii_lowercase());
+            let k = self
+                .finders
+                .binary_search_by_key(&l, |(id, _)| *id)
+                .is_ok_and(|i| self.finders[i].1.find(lower).is_some());
+            known[l] = Some(k);
+            k
+        };
         self.signals.iter().filter_map(move |g| {
-            let literals = all_open || g.groups.iter().all(|ls| ls.iter().any(|&l| found[l]));
-            (literals && imports_met(g, imported)).then_some(g.sig)
+            let open = route.is_some()
+                && imports_met(g, imported)
+                && g.groups.iter().all(|ls| ls.iter().any(|&l| occurs(l)));
+            let open = open || (g.groups.is_empty() && imports_met(g, imported));
+            open.then_some(g.sig)
         })
     }
 }
@@ -406,6 +509,7 @@ impl<'d> Engine<'d> {
         }
         Ok(Engine {
             plans: Mutex::new(HashMap::new()),
+            families: Mutex::new(HashMap::new()),
             gates: OnceLock::new(),
             detectors,
             globs: gb.build()?,
@@ -434,9 +538,9 @@ impl<'d> Engine<'d> {
         t
     }
 
-    /// The gate plan of the regex signals of a file whose path matched `matched` globs, built
-    /// on first use.
-    fn plan(&self, matched: Vec<usize>, python: bool) -> Arc<OnceLock<Plan>> {
+    /// The gate plan of the regex signals of a file at `path` that matched `matched` globs,
+    /// built on first use.
+    fn plan(&self, path: &str, matched: Vec<usize>, python: bool) -> Arc<OnceLock<Plan>> {
         let key = (python, matched);
         let cell = {
             let mut plans = self
@@ -448,9 +552,33 @@ impl<'d> Engine<'d> {
         // Built outside the map's lock: a thread needing another plan does not wait.
         cell.get_or_init(|| {
             let targets = self.regex_targets(&key.1);
-            Plan::new(self.detectors, self.gates(), &targets, python)
+            let signals = gated(self.detectors, self.gates(), &targets, python);
+            Plan::new(signals, self.gates(), self.family(path, python))
         });
         cell
+    }
+
+    /// The family of a file: the files of its extension (or, without one, of its name),
+    /// whose automaton holds the primary literals of a plain file of that kind.
+    fn family(&self, path: &str, python: bool) -> Arc<Family> {
+        let name = path.rsplit('/').next().unwrap_or(path);
+        let probe = match name.rsplit_once('.') {
+            Some((_, ext)) if !ext.is_empty() => format!("x.{}", ext.to_ascii_lowercase()),
+            _ => name.to_string(),
+        };
+        let mut families = self
+            .families
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let key = (python, probe);
+        if let Some(f) = families.get(&key) {
+            return Arc::clone(f);
+        }
+        let targets = self.regex_targets(&self.globs.matches(&key.1));
+        let signals = gated(self.detectors, self.gates(), &targets, python);
+        let family = Arc::new(Family::new(self.gates(), primary_of(&signals)));
+        families.insert(key, Arc::clone(&family));
+        family
     }
 
     fn matcher(&self, r: SigRef) -> &Matcher {
@@ -514,20 +642,27 @@ impl<'d> Engine<'d> {
             None
         };
         let is_md = lower.ends_with(".md") || lower.ends_with(".markdown");
-        let commentless = if is_md {
-            text::mask_markdown_code(source)
-        } else if masked.is_none() {
-            text::mask_comment_lines(source, text::style_of(&entry.path))
-        } else {
-            None
-        };
-        let searchable: &str = match (&masked, &commentless) {
-            (Some(m), _) => &m.no_comments,
-            (None, Some(c)) => c,
-            (None, None) => source,
+        // Regex signals search the text without comments (Markdown: without code blocks).
+        // Outside Python it is made only once some signal's gate opens on the raw text: a mask
+        // only blanks bytes, so a gate met in the masked text is met in the raw text too.
+        let commentless = std::cell::OnceCell::new();
+        let searchable = || -> &str {
+            match &masked {
+                Some(m) => &m.no_comments,
+                None => commentless
+                    .get_or_init(|| {
+                        if is_md {
+                            text::mask_markdown_code(source)
+                        } else {
+                            text::mask_comment_lines(source, text::style_of(&entry.path))
+                        }
+                    })
+                    .as_deref()
+                    .unwrap_or(source),
+            }
         };
         // Line tables are built only when some signal produces evidence.
-        // Masks keep every byte's place, so the searched text's line table cuts the source too.
+        // Masks keep every byte's place, so the source's line table cuts the masked text too.
         let starts = std::cell::OnceCell::new();
         let raw_line = |virtual_line: u32| -> u32 {
             match &nb {
@@ -540,7 +675,7 @@ impl<'d> Engine<'d> {
             }
         };
         let evidence = |line: u32| {
-            let starts: &Vec<usize> = starts.get_or_init(|| python::line_starts(searchable));
+            let starts: &Vec<usize> = starts.get_or_init(|| python::line_starts(source));
             let at = line as usize - 1;
             let text = starts
                 .get(at)
@@ -559,19 +694,15 @@ impl<'d> Engine<'d> {
             .map(|m| python::imports(&m.code_only))
             .unwrap_or_default();
         if has_regex {
-            let hay = searchable.as_bytes();
-            let mut imported: HashSet<&str> = HashSet::new();
-            for imp in &imports {
-                imported.insert(&imp.module);
-                for (i, c) in imp.module.char_indices() {
-                    if c == '.' {
-                        imported.insert(&imp.module[..i]);
-                    }
-                }
-            }
-            let plan = self.plan(matched, masked.is_some());
+            let gate_hay = masked
+                .as_ref()
+                .map_or(source, |m| m.no_comments.as_str())
+                .as_bytes();
+            let imported = imported_set(&imports);
+            let plan = self.plan(&entry.path, matched, masked.is_some());
             let plan = plan.get().expect("initialised by Engine::plan");
-            for r in plan.open(self.gates(), hay, &imported) {
+            for r in plan.open(self.gates(), gate_hay, &imported) {
+                let hay = searchable().as_bytes();
                 let Matcher::Regex { pattern, also, .. } = self.matcher(r) else {
                     continue;
                 };
@@ -600,7 +731,7 @@ impl<'d> Engine<'d> {
                         .take_while(|b| b.is_ascii_whitespace())
                         .count();
                     let line = python::line_of(
-                        starts.get_or_init(|| python::line_starts(searchable)),
+                        starts.get_or_init(|| python::line_starts(source)),
                         (m.start() + lead).min(m.end()),
                     );
                     if line == last_line {
@@ -837,35 +968,55 @@ mod tests {
         let catalog = crate::detect::Catalog::load(&[]).unwrap();
         let engine = Engine::new(&catalog.detectors, super::super::DEFAULT_MAX_BYTES).unwrap();
         let gates = engine.gates();
-        let none = HashSet::new();
-        let (mut small, mut big) = (0, 0);
-        // Every fixture file, against the plan of its own path, searched both ways.
+        let (mut small, mut big, mut python) = (0, 0, 0);
+        // Every fixture file, against the plan of its own path, searched both ways; Python
+        // files also with their imports known, as scans do.
         for entry in ignore::WalkBuilder::new("fixtures").hidden(false).build() {
             let entry = entry.unwrap();
             if !entry.file_type().is_some_and(|t| t.is_file()) {
                 continue;
             }
             let path = entry.path().to_string_lossy().replace('\\', "/");
-            let targets = engine.regex_targets(&engine.globs.matches(&path));
-            let plan = Plan::new(&catalog.detectors, gates, &targets, false);
-            if plan.finders.is_empty() {
+            let Ok(text) = std::fs::read_to_string(entry.path()) else {
                 continue;
-            }
-            let text = std::fs::read(entry.path()).unwrap();
-            let a: Vec<SigRef> = plan
-                .open_by(Some(Route::Substrings), gates, &text, &none)
-                .collect();
-            let b: Vec<SigRef> = plan
-                .open_by(Some(Route::Automaton), gates, &text, &none)
-                .collect();
-            assert_eq!(a, b, "{path}");
-            if plan.finders.len() <= SMALL_PLAN {
-                small += 1;
+            };
+            let is_py = path.ends_with(".py");
+            let imports = if is_py {
+                python::imports(&python::mask(&text).code_only)
             } else {
-                big += 1;
+                Vec::new()
+            };
+            let imported = imported_set(&imports);
+            let targets = engine.regex_targets(&engine.globs.matches(&path));
+            let modes: &[bool] = if is_py { &[false, true] } else { &[false] };
+            for &py in modes {
+                let signals = gated(&catalog.detectors, gates, &targets, py);
+                // The family automaton a scan would share, which may lack some literals.
+                let plan = Plan::new(signals, gates, engine.family(&path, py));
+                if plan.finders.is_empty() {
+                    continue;
+                }
+                let hay = text.as_bytes();
+                let a: Vec<SigRef> = plan
+                    .open_by(Some(Route::Substrings), gates, hay, &imported)
+                    .collect();
+                let b: Vec<SigRef> = plan
+                    .open_by(Some(Route::Automaton), gates, hay, &imported)
+                    .collect();
+                assert_eq!(a, b, "{path}");
+                if py {
+                    python += usize::from(!a.is_empty());
+                } else if plan.finders.len() <= SMALL_PLAN {
+                    small += 1;
+                } else {
+                    big += 1;
+                }
             }
         }
-        assert!(small > 20 && big > 20, "compared {small} small, {big} big");
+        assert!(
+            small > 20 && big > 20 && python > 20,
+            "compared {small} small, {big} big, {python} Python"
+        );
     }
 
     #[test]
