@@ -160,6 +160,12 @@ fn exact(h: &Hir) -> Option<Vec<Vec<u8>>> {
         HirKind::Class(_) => small_class(h)?.into_iter().map(|b| vec![b]).collect(),
         HirKind::Capture(c) => exact(&c.sub)?,
         HirKind::Repetition(r) if r.min == 1 && r.max == Some(1) => exact(&r.sub)?,
+        // `a?`: without it, or with it.
+        HirKind::Repetition(r) if r.min == 0 && r.max == Some(1) => {
+            let mut set = exact(&r.sub)?;
+            set.push(Vec::new());
+            set
+        }
         HirKind::Alternation(branches) => {
             let mut all = Vec::new();
             for b in branches {
@@ -418,6 +424,11 @@ mod tests {
         assert_eq!(
             lits(r"\bv(?:1|2)beta\b"),
             Some(vec!["v1beta".to_string(), "v2beta".into()])
+        );
+        // An optional piece is there or not.
+        assert_eq!(
+            lits(r"\bs3a?://[a-z0-9]"),
+            Some(vec!["s3://".to_string(), "s3a://".into()])
         );
     }
 
