@@ -135,73 +135,86 @@ fn push_names(module: &str, names: &str, line: u32, out: &mut Vec<Import>) {
 /// may span lines (`from a import (\n    b,\n    c,\n)`); its names are given the line of
 /// the `from`, so one statement is one piece of evidence.
 pub(crate) fn imports(code_only: &str) -> Vec<Import> {
+    static IMPORT: std::sync::OnceLock<memchr::memmem::Finder<'static>> =
+        std::sync::OnceLock::new();
+    let finder = IMPORT.get_or_init(|| memchr::memmem::Finder::new("import"));
     let mut out = Vec::new();
-    // The module and line of a `from m import (` whose parenthesis is still open.
-    let mut open: Option<(String, u32)> = None;
     let bytes = code_only.as_bytes();
-    let mut start = 0;
-    let mut line_no = 0u32;
-    while start < bytes.len() {
-        let end = memchr::memchr(b'\n', &bytes[start..]).map_or(bytes.len(), |i| start + i);
-        let line = code_only[start..end].trim_end_matches('\r');
-        start = end + 1;
-        line_no += 1;
-        // Most lines are not imports: a statement starts with `import` or `from`, unless
-        // `;` joins several.
-        if open.is_none()
-            && !matches!(
-                line.bytes().find(|b| !matches!(b, b' ' | b'\t')),
-                Some(b'i' | b'f')
-            )
-            && memchr::memchr(b';', line.as_bytes()).is_none()
-        {
-            continue;
-        }
-        if let Some((module, from_line)) = &open {
-            let (names, closed) = match line.split_once(')') {
-                Some((names, _)) => (names, true),
-                None => (line, false),
-            };
-            push_names(module, names, *from_line, &mut out);
-            if closed {
-                open = None;
+    // Every import statement holds the word `import`: only its lines are read, and the lines
+    // of a parenthesised name list after it. `line_no` is the line starting at `counted`.
+    let (mut line_no, mut counted, mut next) = (1u32, 0usize, 0usize);
+    while let Some(i) = finder.find(&bytes[next..]).map(|i| next + i) {
+        let start = memchr::memrchr(b'\n', &bytes[..i]).map_or(0, |p| p + 1);
+        line_no += memchr::memchr_iter(b'\n', &bytes[counted..start]).count() as u32;
+        counted = start;
+        // The module and line of a `from m import (` whose parenthesis is still open.
+        let mut open: Option<(String, u32)> = None;
+        let mut at = start;
+        loop {
+            let end = memchr::memchr(b'\n', &bytes[at..]).map_or(bytes.len(), |e| at + e);
+            import_line(
+                code_only[at..end].trim_end_matches('\r'),
+                line_no,
+                &mut open,
+                &mut out,
+            );
+            at = end + 1;
+            if open.is_none() || at >= bytes.len() {
+                break;
             }
-            continue;
+            line_no += 1;
+            counted = at;
         }
-        for stmt in line.split(';') {
-            let stmt = stmt.trim_start();
-            if let Some(rest) = starts_with_keyword(stmt, "import") {
-                for item in rest.split(',') {
-                    if let Some(m) = module_token(item) {
-                        out.push(Import {
-                            module: m.to_string(),
-                            line: line_no,
-                        });
-                    }
+        next = at.min(bytes.len());
+    }
+    out
+}
+
+/// The imports of one line, `line_no`, given the statement still open above it.
+fn import_line(line: &str, line_no: u32, open: &mut Option<(String, u32)>, out: &mut Vec<Import>) {
+    if let Some((module, from_line)) = open.as_ref() {
+        let (names, closed) = match line.split_once(')') {
+            Some((names, _)) => (names, true),
+            None => (line, false),
+        };
+        push_names(module, names, *from_line, out);
+        if closed {
+            *open = None;
+        }
+        return;
+    }
+    for stmt in line.split(';') {
+        let stmt = stmt.trim_start();
+        if let Some(rest) = starts_with_keyword(stmt, "import") {
+            for item in rest.split(',') {
+                if let Some(m) = module_token(item) {
+                    out.push(Import {
+                        module: m.to_string(),
+                        line: line_no,
+                    });
                 }
-            } else if let Some(rest) = starts_with_keyword(stmt, "from") {
-                let rest = rest.trim_start();
-                let Some(module) = module_token(rest) else {
-                    continue;
-                };
-                if rest.starts_with('.') {
-                    continue;
-                }
-                out.push(Import {
-                    module: module.to_string(),
-                    line: line_no,
-                });
-                let after = rest[module.len()..].trim_start();
-                if let Some(names) = starts_with_keyword(after, "import") {
-                    push_names(module, names, line_no, &mut out);
-                    if names.trim_start().starts_with('(') && !names.contains(')') {
-                        open = Some((module.to_string(), line_no));
-                    }
+            }
+        } else if let Some(rest) = starts_with_keyword(stmt, "from") {
+            let rest = rest.trim_start();
+            let Some(module) = module_token(rest) else {
+                continue;
+            };
+            if rest.starts_with('.') {
+                continue;
+            }
+            out.push(Import {
+                module: module.to_string(),
+                line: line_no,
+            });
+            let after = rest[module.len()..].trim_start();
+            if let Some(names) = starts_with_keyword(after, "import") {
+                push_names(module, names, line_no, out);
+                if names.trim_start().starts_with('(') && !names.contains(')') {
+                    *open = Some((module.to_string(), line_no));
                 }
             }
         }
     }
-    out
 }
 
 /// The code cells of a notebook as one Python text, with a map from each of its lines to the
