@@ -104,6 +104,7 @@ impl Catalog {
             }
         }
         detectors.sort_by(|a, b| a.id.cmp(&b.id));
+        spec::share_compiled(&mut detectors);
         Ok(Catalog {
             detectors,
             capabilities,

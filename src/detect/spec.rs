@@ -140,27 +140,17 @@ pub enum Matcher {
 /// A signal pattern, syntax-checked at load and compiled on first use: most patterns of a
 /// catalogue never meet a file that could match them, and compiling hundreds of automata up
 /// front would cost more than a whole scan.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct LazyRegex {
     source: String,
-    compiled: std::sync::OnceLock<Option<Regex>>,
+    /// Shared by every signal with the same pattern (see [`share_compiled`]).
+    compiled: std::sync::Arc<std::sync::OnceLock<Option<Regex>>>,
     /// Literal groups every match meets (see `gate`), found by the same parse that checks the
     /// syntax.
     gate: Vec<crate::detect::gate::Alts>,
     /// For a pattern that only matches an import statement (`^\s*(?:import|from)\s+mod\b`),
     /// the modules it names: in Python, a file that imports none of them cannot match.
     imports: Option<Vec<String>>,
-}
-
-impl Clone for LazyRegex {
-    fn clone(&self) -> Self {
-        LazyRegex {
-            source: self.source.clone(),
-            compiled: self.compiled.clone(),
-            gate: self.gate.clone(),
-            imports: self.imports.clone(),
-        }
-    }
 }
 
 impl LazyRegex {
@@ -186,7 +176,7 @@ impl LazyRegex {
         };
         let lazy = LazyRegex {
             source: source.to_string(),
-            compiled: std::sync::OnceLock::new(),
+            compiled: std::sync::Arc::default(),
             gate,
             imports,
         };
@@ -219,6 +209,27 @@ impl LazyRegex {
         self.compiled
             .get_or_init(|| compile_regex(&self.source).ok())
             .as_ref()
+    }
+}
+
+/// Makes the signals that share a pattern (CI detectors all look for `kubectl apply`...)
+/// share its compiled automaton: it is compiled once, on first use by any of them.
+pub(crate) fn share_compiled(detectors: &mut [Detector]) {
+    use std::collections::HashMap;
+    use std::sync::{Arc, OnceLock};
+    let mut by_source: HashMap<String, Arc<OnceLock<Option<Regex>>>> = HashMap::new();
+    for d in detectors {
+        for s in &mut d.signals {
+            let Matcher::Regex { pattern, also, .. } = &mut s.matcher else {
+                continue;
+            };
+            for p in std::iter::once(pattern).chain(also.iter_mut()) {
+                let shared = by_source
+                    .entry(p.source.clone())
+                    .or_insert_with(|| Arc::clone(&p.compiled));
+                p.compiled = Arc::clone(shared);
+            }
+        }
     }
 }
 
