@@ -4,10 +4,10 @@
 //! In: the catalogue and one inventory entry. Out: hits (signal + evidence) and warnings for
 //! that file. A file is read only when some signal needs its contents, and at most once.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
-use aho_corasick::automaton::Automaton;
+use aho_corasick::automaton::{Automaton, StateID};
 use aho_corasick::dfa::DFA;
 use aho_corasick::{Anchored, MatchKind};
 use anyhow::Result;
@@ -101,6 +101,8 @@ struct Gates {
     literals: Vec<Vec<u8>>,
     /// Gate literal -> the number of its cut form.
     index: HashMap<Vec<u8>, usize>,
+    /// Module of an import-only pattern -> its number.
+    modules: HashMap<String, usize>,
 }
 
 impl Gates {
@@ -108,11 +110,20 @@ impl Gates {
         let mut index: HashMap<Vec<u8>, usize> = HashMap::new();
         let mut short_index: HashMap<Vec<u8>, usize> = HashMap::new();
         let mut literals: Vec<Vec<u8>> = Vec::new();
+        let mut modules: HashMap<String, usize> = HashMap::new();
         for d in detectors {
             for s in &d.signals {
                 let Matcher::Regex { pattern, also, .. } = &s.matcher else {
                     continue;
                 };
+                for m in std::iter::once(pattern)
+                    .chain(also)
+                    .filter_map(LazyRegex::imports)
+                    .flatten()
+                {
+                    let next = modules.len();
+                    modules.entry(m.clone()).or_insert(next);
+                }
                 for l in std::iter::once(pattern)
                     .chain(also)
                     .flat_map(LazyRegex::gate)
@@ -135,7 +146,11 @@ impl Gates {
                 }
             }
         }
-        Gates { literals, index }
+        Gates {
+            literals,
+            index,
+            modules,
+        }
     }
 }
 
@@ -172,6 +187,8 @@ struct Family {
     substring_work: std::sync::atomic::AtomicU64,
     /// The work after which the automaton is built.
     budget: u64,
+    /// Some thread has started building the automaton.
+    building: std::sync::atomic::AtomicBool,
 }
 
 impl Family {
@@ -185,6 +202,7 @@ impl Family {
             automaton: OnceLock::new(),
             substring_work: std::sync::atomic::AtomicU64::new(0),
             budget: bytes * SUBSTRING_BUDGET_PER_BYTE,
+            building: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
@@ -218,12 +236,10 @@ struct Plan {
     family: Arc<Family>,
 }
 
-/// Whether a file importing `imported` (each module and its parents) meets every module group
-/// of a signal.
-fn imports_met(g: &Gated, imported: &HashSet<&str>) -> bool {
-    g.imports
-        .iter()
-        .all(|mods| mods.iter().any(|m| imported.contains(m.as_str())))
+/// Whether a file whose imported modules are `have` (by number) meets every module group of
+/// a signal.
+fn imports_met(g: &Gated, have: &[bool]) -> bool {
+    g.imports.iter().all(|mods| mods.iter().any(|&m| have[m]))
 }
 
 /// A signal and what a file must contain before their patterns run.
@@ -231,8 +247,8 @@ struct Gated {
     sig: SigRef,
     /// Literal groups (literal numbers), strongest first: one literal of each must occur.
     groups: Vec<Vec<usize>>,
-    /// Python only: module groups, one of each must be imported.
-    imports: Vec<Vec<String>>,
+    /// Python only: module groups (module numbers), one of each must be imported.
+    imports: Vec<Vec<usize>>,
 }
 
 /// The strongest literal group of each signal not gated by imports, as sorted literal numbers.
@@ -249,30 +265,98 @@ fn primary_of(signals: &[Gated]) -> Vec<usize> {
     primary
 }
 
-/// Each imported module and its parents (`a.b.c` also imports `a` and `a.b`).
-fn imported_set(imports: &[python::Import]) -> HashSet<&str> {
-    let mut imported: HashSet<&str> = HashSet::new();
+/// Which gate modules (by number) a file imports: each imported module and its parents
+/// (`import a.b.c` also imports `a` and `a.b`).
+fn modules_met(gates: &Gates, imports: &[python::Import]) -> Vec<bool> {
+    let mut have = vec![false; gates.modules.len()];
     for imp in imports {
-        imported.insert(&imp.module);
-        for (i, c) in imp.module.char_indices() {
-            if c == '.' {
-                imported.insert(&imp.module[..i]);
+        let m = imp.module.as_str();
+        let parents = m
+            .char_indices()
+            .filter(|&(_, c)| c == '.')
+            .map(|(i, _)| &m[..i]);
+        for name in std::iter::once(m).chain(parents) {
+            if let Some(&i) = gates.modules.get(name) {
+                have[i] = true;
             }
         }
     }
-    imported
+    have
 }
+
+/// Files at least this long are searched as [`LANES`] interleaved stretches.
+const LANED: usize = 4096;
+
+/// Stretches of a file one search walks at once. Each step of an automaton waits for the load
+/// of its next state; walking four independent stretches in one loop overlaps those waits.
+const LANES: usize = 4;
 
 /// Marks in `found` every pattern of `dfa` that occurs in `hay`.
 fn search(dfa: &DFA, hay: &[u8], found: &mut [bool]) {
     // An unanchored automaton always has a start state.
-    let Ok(mut sid) = dfa.start_state(Anchored::No) else {
+    let Ok(start) = dfa.start_state(Anchored::No) else {
         found.fill(true);
         return;
     };
+    if hay.len() < LANED {
+        walk_lane(dfa, start, hay, found);
+        return;
+    }
+    // Lane k starts MAX_LITERAL - 1 bytes before its stretch: a literal that starts in one
+    // stretch and ends in the next is then whole in one lane.
+    let chunk = hay.len() / LANES;
+    let lane = |k: usize| {
+        let from = (k * chunk).saturating_sub(if k == 0 { 0 } else { MAX_LITERAL - 1 });
+        let to = if k + 1 == LANES {
+            hay.len()
+        } else {
+            (k + 1) * chunk
+        };
+        &hay[from..to]
+    };
+    let lanes: [&[u8]; LANES] = std::array::from_fn(lane);
+    let common = lanes.iter().map(|l| l.len()).min().unwrap_or(0);
+    let mut sid = [start; LANES];
+    let mark = |sid: StateID, found: &mut [bool]| {
+        if dfa.is_match(sid) {
+            for i in 0..dfa.match_len(sid) {
+                found[dfa.match_pattern(sid, i).as_usize()] = true;
+            }
+        }
+    };
+    let steps = lanes[0][..common]
+        .iter()
+        .zip(&lanes[1][..common])
+        .zip(&lanes[2][..common])
+        .zip(&lanes[3][..common]);
+    for (((&a, &b), &c), &d) in steps {
+        sid[0] = dfa.next_state(Anchored::No, sid[0], a);
+        sid[1] = dfa.next_state(Anchored::No, sid[1], b);
+        sid[2] = dfa.next_state(Anchored::No, sid[2], c);
+        sid[3] = dfa.next_state(Anchored::No, sid[3], d);
+        // Without a prefilter only match states (and the dead state) are special.
+        if dfa.is_special(sid[0])
+            | dfa.is_special(sid[1])
+            | dfa.is_special(sid[2])
+            | dfa.is_special(sid[3])
+        {
+            for &s in &sid {
+                mark(s, found);
+            }
+        }
+    }
+    for (k, l) in lanes.iter().enumerate() {
+        let rest = &l[common..];
+        if !rest.is_empty() {
+            walk_lane(dfa, sid[k], rest, found);
+        }
+    }
+}
+
+/// [`search`] of one stretch, from state `sid`.
+fn walk_lane(dfa: &DFA, mut sid: StateID, hay: &[u8], found: &mut [bool]) {
     for &b in hay {
         sid = dfa.next_state(Anchored::No, sid, b);
-        // Without a prefilter only match states (and the dead state) are special.
         if dfa.is_special(sid) {
             if dfa.is_dead(sid) {
                 return;
@@ -298,7 +382,7 @@ fn gated(detectors: &[Detector], gates: &Gates, targets: &[SigRef], python: bool
         let mut groups = Vec::new();
         for p in std::iter::once(pattern).chain(also) {
             if let (true, Some(mods)) = (python, p.imports()) {
-                imports.push(mods.to_vec());
+                imports.push(mods.iter().map(|m| gates.modules[m]).collect());
                 continue;
             }
             for alts in p.gate() {
@@ -359,6 +443,11 @@ impl Plan {
         let work = (len as u64).saturating_mul(self.primary.len() as u64);
         let spent = family.substring_work.fetch_add(work, Ordering::Relaxed);
         if spent.saturating_add(work) <= family.budget {
+            return Route::Substrings;
+        }
+        // One thread builds the automaton; the others go on searching substrings meanwhile
+        // instead of waiting for it.
+        if family.building.swap(true, Ordering::AcqRel) {
             Route::Substrings
         } else {
             Route::Automaton
@@ -366,27 +455,27 @@ impl Plan {
     }
 
     /// The signals that can match `hay`: those whose every literal group occurs in it and,
-    /// in Python, whose every module group is imported (`imported` holds each imported module
+    /// in Python, whose every module group is imported (`have`, by module number).
     /// and its parents).
     fn open<'p>(
         &'p self,
         gates: &'p Gates,
         hay: &'p [u8],
-        imported: &'p HashSet<&str>,
+        have: &'p [bool],
     ) -> impl Iterator<Item = SigRef> + 'p {
         // Only a file that will be searched spends from the substring budget.
-        let route = self.needs_search(imported).then(|| self.route(hay.len()));
-        self.open_by(route, gates, hay, imported)
+        let route = self.needs_search(have).then(|| self.route(hay.len()));
+        self.open_by(route, gates, hay, have)
     }
 
     /// Whether some signal with a literal group has its imports met: otherwise no signal
     /// can open on literals and the file need not be searched.
-    fn needs_search(&self, imported: &HashSet<&str>) -> bool {
+    fn needs_search(&self, have: &[bool]) -> bool {
         !self.finders.is_empty()
             && self
                 .signals
                 .iter()
-                .any(|g| !g.groups.is_empty() && imports_met(g, imported))
+                .any(|g| !g.groups.is_empty() && imports_met(g, have))
     }
 
     /// [`Plan::open`] with the search done by `route`; `None` when no search is needed.
@@ -395,7 +484,7 @@ impl Plan {
         route: Option<Route>,
         gates: &'p Gates,
         hay: &'p [u8],
-        imported: &'p HashSet<&str>,
+        have: &'p [bool],
     ) -> impl Iterator<Item = SigRef> + 'p {
         // Per literal: whether it occurs, once known.
         let mut known: Vec<Option<bool>> = vec![None; gates.literals.len()];
@@ -428,9 +517,9 @@ impl Plan {
         };
         self.signals.iter().filter_map(move |g| {
             let open = route.is_some()
-                && imports_met(g, imported)
+                && imports_met(g, have)
                 && g.groups.iter().all(|ls| ls.iter().any(|&l| occurs(l)));
-            let open = open || (g.groups.is_empty() && imports_met(g, imported));
+            let open = open || (g.groups.is_empty() && imports_met(g, have));
             open.then_some(g.sig)
         })
     }
@@ -576,7 +665,16 @@ impl<'d> Engine<'d> {
         }
         let targets = self.regex_targets(&self.globs.matches(&key.1));
         let signals = gated(self.detectors, self.gates(), &targets, python);
-        let family = Arc::new(Family::new(self.gates(), primary_of(&signals)));
+        // Every group, not only the strongest: a group met in many files (a YAML key) would
+        // otherwise send each of them to look for the next group on its own.
+        let mut literals: Vec<usize> = signals
+            .iter()
+            .filter(|g| g.imports.is_empty())
+            .flat_map(|g| g.groups.iter().flatten().copied())
+            .collect();
+        literals.sort_unstable();
+        literals.dedup();
+        let family = Arc::new(Family::new(self.gates(), literals));
         families.insert(key, Arc::clone(&family));
         family
     }
@@ -698,10 +796,10 @@ impl<'d> Engine<'d> {
                 .as_ref()
                 .map_or(source, |m| m.no_comments.as_str())
                 .as_bytes();
-            let imported = imported_set(&imports);
+            let have = modules_met(self.gates(), &imports);
             let plan = self.plan(&entry.path, matched, masked.is_some());
             let plan = plan.get().expect("initialised by Engine::plan");
-            for r in plan.open(self.gates(), gate_hay, &imported) {
+            for r in plan.open(self.gates(), gate_hay, &have) {
                 let hay = searchable().as_bytes();
                 let Matcher::Regex { pattern, also, .. } = self.matcher(r) else {
                     continue;
@@ -986,7 +1084,7 @@ mod tests {
             } else {
                 Vec::new()
             };
-            let imported = imported_set(&imports);
+            let have = modules_met(gates, &imports);
             let targets = engine.regex_targets(&engine.globs.matches(&path));
             let modes: &[bool] = if is_py { &[false, true] } else { &[false] };
             for &py in modes {
@@ -998,10 +1096,10 @@ mod tests {
                 }
                 let hay = text.as_bytes();
                 let a: Vec<SigRef> = plan
-                    .open_by(Some(Route::Substrings), gates, hay, &imported)
+                    .open_by(Some(Route::Substrings), gates, hay, &have)
                     .collect();
                 let b: Vec<SigRef> = plan
-                    .open_by(Some(Route::Automaton), gates, hay, &imported)
+                    .open_by(Some(Route::Automaton), gates, hay, &have)
                     .collect();
                 assert_eq!(a, b, "{path}");
                 if py {
@@ -1017,6 +1115,35 @@ mod tests {
             small > 20 && big > 20 && python > 20,
             "compared {small} small, {big} big, {python} Python"
         );
+    }
+
+    #[test]
+    fn laned_search_finds_literals_across_stretch_boundaries() {
+        let lits: [&[u8]; 3] = [b"mlflow.log_m", b"kind: deploy", b"s3://"];
+        assert_eq!(lits[0].len(), MAX_LITERAL);
+        let dfa = DFA::builder()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::Standard)
+            .prefilter(false)
+            .build(lits)
+            .unwrap();
+        for len in [LANED, LANED * 3 + 7] {
+            let chunk = len / LANES;
+            for (i, lit) in lits.iter().enumerate() {
+                // Every placement that touches a boundary between two stretches.
+                for k in 1..LANES {
+                    for back in 0..=lit.len() {
+                        let mut hay = vec![b'x'; len];
+                        let at = k * chunk - back;
+                        hay[at..at + lit.len()].copy_from_slice(lit);
+                        let mut found = vec![false; lits.len()];
+                        search(&dfa, &hay, &mut found);
+                        let expect: Vec<bool> = (0..lits.len()).map(|j| j == i).collect();
+                        assert_eq!(found, expect, "literal {i} at {at} of {len}");
+                    }
+                }
+            }
+        }
     }
 
     #[test]
