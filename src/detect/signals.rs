@@ -89,7 +89,7 @@ pub(crate) struct Engine<'d> {
     /// by whether the file is Python.
     plans: Mutex<HashMap<PlanKey, Arc<OnceLock<Plan>>>>,
     /// The automaton family of each (Python, extension or extensionless name).
-    families: Mutex<HashMap<(bool, String), Arc<Family>>>,
+    families: Mutex<Families>,
     gates: OnceLock<Gates>,
     max_bytes: u64,
 }
@@ -103,6 +103,8 @@ struct Gates {
     index: HashMap<Vec<u8>, usize>,
     /// Module of an import-only pattern -> its number.
     modules: HashMap<String, usize>,
+    /// Each regex signal's gate, outside Python and in Python.
+    signals: HashMap<SigRef, [Gated; 2]>,
 }
 
 impl Gates {
@@ -146,11 +148,22 @@ impl Gates {
                 }
             }
         }
-        Gates {
+        let mut gates = Gates {
             literals,
             index,
             modules,
+            signals: HashMap::new(),
+        };
+        for (di, d) in detectors.iter().enumerate() {
+            for (si, s) in d.signals.iter().enumerate() {
+                if let Matcher::Regex { pattern, also, .. } = &s.matcher {
+                    let r = (di as u32, si as u32);
+                    let both = [false, true].map(|py| gate_signal(&gates, r, pattern, also, py));
+                    gates.signals.insert(r, both);
+                }
+            }
         }
+        gates
     }
 }
 
@@ -189,6 +202,13 @@ struct Family {
     budget: u64,
     /// Some thread has started building the automaton.
     building: std::sync::atomic::AtomicBool,
+}
+
+/// The families met so far, by kind of file and by literals.
+#[derive(Default)]
+struct Families {
+    by_kind: HashMap<(bool, String), Arc<Family>>,
+    by_literals: HashMap<Vec<usize>, Arc<Family>>,
 }
 
 impl Family {
@@ -243,6 +263,7 @@ fn imports_met(g: &Gated, have: &[bool]) -> bool {
 }
 
 /// A signal and what a file must contain before their patterns run.
+#[derive(Clone)]
 struct Gated {
     sig: SigRef,
     /// Literal groups (literal numbers), strongest first: one literal of each must occur.
@@ -370,38 +391,44 @@ fn walk_lane(dfa: &DFA, mut sid: StateID, hay: &[u8], found: &mut [bool]) {
 
 /// The regex signals of `targets` with their gates. `python`: the file's imports are known,
 /// so import-only `also` patterns gate by them.
-fn gated(detectors: &[Detector], gates: &Gates, targets: &[SigRef], python: bool) -> Vec<Gated> {
-    let mut signals = Vec::with_capacity(targets.len());
-    for &r in targets {
-        let Matcher::Regex { pattern, also, .. } =
-            &detectors[r.0 as usize].signals[r.1 as usize].matcher
-        else {
+fn gated(gates: &Gates, targets: &[SigRef], python: bool) -> Vec<Gated> {
+    targets
+        .iter()
+        .filter_map(|r| gates.signals.get(r))
+        .map(|g| g[usize::from(python)].clone())
+        .collect()
+}
+
+/// A regex signal's gate, with its literals and modules numbered.
+fn gate_signal(
+    gates: &Gates,
+    r: SigRef,
+    pattern: &LazyRegex,
+    also: &[LazyRegex],
+    python: bool,
+) -> Gated {
+    let mut imports = Vec::new();
+    let mut groups = Vec::new();
+    for p in std::iter::once(pattern).chain(also) {
+        if let (true, Some(mods)) = (python, p.imports()) {
+            imports.push(mods.iter().map(|m| gates.modules[m]).collect());
             continue;
-        };
-        let mut imports = Vec::new();
-        let mut groups = Vec::new();
-        for p in std::iter::once(pattern).chain(also) {
-            if let (true, Some(mods)) = (python, p.imports()) {
-                imports.push(mods.iter().map(|m| gates.modules[m]).collect());
-                continue;
-            }
-            for alts in p.gate() {
-                let ids = alts
-                    .iter()
-                    .filter_map(|l| gates.index.get(l).copied())
-                    .collect::<Vec<usize>>();
-                groups.push((super::gate::group_strength(alts), ids));
-            }
         }
-        // Strongest first, across the pattern and its `also` patterns.
-        groups.sort_by_key(|(strength, _)| std::cmp::Reverse(*strength));
-        signals.push(Gated {
-            sig: r,
-            groups: groups.into_iter().map(|(_, ids)| ids).collect(),
-            imports,
-        });
+        for alts in p.gate() {
+            let ids = alts
+                .iter()
+                .filter_map(|l| gates.index.get(l).copied())
+                .collect::<Vec<usize>>();
+            groups.push((super::gate::group_strength(alts), ids));
+        }
     }
-    signals
+    // Strongest first, across the pattern and its `also` patterns.
+    groups.sort_by_key(|(strength, _)| std::cmp::Reverse(*strength));
+    Gated {
+        sig: r,
+        groups: groups.into_iter().map(|(_, ids)| ids).collect(),
+        imports,
+    }
 }
 
 impl Plan {
@@ -598,7 +625,7 @@ impl<'d> Engine<'d> {
         }
         Ok(Engine {
             plans: Mutex::new(HashMap::new()),
-            families: Mutex::new(HashMap::new()),
+            families: Mutex::new(Families::default()),
             gates: OnceLock::new(),
             detectors,
             globs: gb.build()?,
@@ -641,7 +668,7 @@ impl<'d> Engine<'d> {
         // Built outside the map's lock: a thread needing another plan does not wait.
         cell.get_or_init(|| {
             let targets = self.regex_targets(&key.1);
-            let signals = gated(self.detectors, self.gates(), &targets, python);
+            let signals = gated(self.gates(), &targets, python);
             Plan::new(signals, self.gates(), self.family(path, python))
         });
         cell
@@ -660,11 +687,11 @@ impl<'d> Engine<'d> {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         let key = (python, probe);
-        if let Some(f) = families.get(&key) {
+        if let Some(f) = families.by_kind.get(&key) {
             return Arc::clone(f);
         }
         let targets = self.regex_targets(&self.globs.matches(&key.1));
-        let signals = gated(self.detectors, self.gates(), &targets, python);
+        let signals = gated(self.gates(), &targets, python);
         // Every group, not only the strongest: a group met in many files (a YAML key) would
         // otherwise send each of them to look for the next group on its own.
         let mut literals: Vec<usize> = signals
@@ -674,8 +701,14 @@ impl<'d> Engine<'d> {
             .collect();
         literals.sort_unstable();
         literals.dedup();
-        let family = Arc::new(Family::new(self.gates(), literals));
-        families.insert(key, Arc::clone(&family));
+        // `.yml` and `.yaml` files hold the same literals: one automaton serves both.
+        let family = Arc::clone(
+            families
+                .by_literals
+                .entry(literals)
+                .or_insert_with_key(|l| Arc::new(Family::new(self.gates(), l.clone()))),
+        );
+        families.by_kind.insert(key, Arc::clone(&family));
         family
     }
 
@@ -1088,7 +1121,7 @@ mod tests {
             let targets = engine.regex_targets(&engine.globs.matches(&path));
             let modes: &[bool] = if is_py { &[false, true] } else { &[false] };
             for &py in modes {
-                let signals = gated(&catalog.detectors, gates, &targets, py);
+                let signals = gated(gates, &targets, py);
                 // The family automaton a scan would share, which may lack some literals.
                 let plan = Plan::new(signals, gates, engine.family(&path, py));
                 if plan.finders.is_empty() {
