@@ -5,6 +5,7 @@
 //! on the way. Files are scanned in parallel with rayon; results are sorted so output is stable.
 
 pub(crate) mod gate;
+pub(crate) mod globs;
 pub(crate) mod manifest;
 pub mod parse;
 pub(crate) mod python;

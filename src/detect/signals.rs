@@ -11,8 +11,9 @@ use aho_corasick::automaton::{Automaton, StateID};
 use aho_corasick::dfa::DFA;
 use aho_corasick::{Anchored, MatchKind};
 use anyhow::Result;
-use globset::{Glob, GlobBuilder, GlobSet, GlobSetBuilder};
+use globset::{Glob, GlobBuilder};
 
+use super::globs::Globs;
 use super::manifest::{self, ManifestKind};
 use super::parse::{ParseFn, PySource};
 use super::python;
@@ -79,7 +80,7 @@ pub(crate) struct FileResult {
 pub(crate) struct Engine<'d> {
     detectors: &'d [Detector],
     /// Each distinct glob once (detectors share `*.py`, `*.yml`...).
-    globs: GlobSet,
+    globs: Globs,
     /// Distinct glob index -> the signals and parsers it feeds.
     glob_targets: Vec<Vec<(SigRef, GlobUse)>>,
     deps: HashMap<(Ecosystem, String), Vec<SigRef>>,
@@ -555,18 +556,17 @@ impl Plan {
 impl<'d> Engine<'d> {
     /// Compiles every signal of `detectors`. Files larger than `max_bytes` are not read.
     pub(crate) fn new(detectors: &'d [Detector], max_bytes: u64) -> Result<Self> {
-        let mut gb = GlobSetBuilder::new();
+        let mut glob_list: Vec<&'d str> = Vec::new();
         let mut glob_targets: Vec<Vec<(SigRef, GlobUse)>> = Vec::new();
         let mut glob_index: HashMap<&str, usize> = HashMap::new();
-        let mut add_glob = |g: &'d str, target: (SigRef, GlobUse)| -> Result<()> {
+        let mut add_glob = |g: &'d str, target: (SigRef, GlobUse)| {
             let next = glob_index.len();
             let i = *glob_index.entry(g).or_insert(next);
             if i == next {
-                gb.add(compile_glob(g)?);
+                glob_list.push(g);
                 glob_targets.push(Vec::new());
             }
             glob_targets[i].push(target);
-            Ok(())
         };
         let mut deps: HashMap<(Ecosystem, String), Vec<SigRef>> = HashMap::new();
         let mut go_prefixes = Vec::new();
@@ -577,12 +577,12 @@ impl<'d> Engine<'d> {
                 match &s.matcher {
                     Matcher::Path { globs } => {
                         for g in globs {
-                            add_glob(g, (r, GlobUse::Path))?;
+                            add_glob(g, (r, GlobUse::Path));
                         }
                     }
                     Matcher::Regex { files, .. } => {
                         for g in files {
-                            add_glob(g, (r, GlobUse::Regex))?;
+                            add_glob(g, (r, GlobUse::Regex));
                         }
                     }
                     Matcher::Dependency {
@@ -620,7 +620,7 @@ impl<'d> Engine<'d> {
         };
         for (pi, parser) in parsers.iter().enumerate() {
             for g in parser.globs {
-                add_glob(g, ((u32::MAX, u32::MAX), GlobUse::Parser(pi)))?;
+                add_glob(g, ((u32::MAX, u32::MAX), GlobUse::Parser(pi)));
             }
         }
         Ok(Engine {
@@ -628,7 +628,7 @@ impl<'d> Engine<'d> {
             families: Mutex::new(Families::default()),
             gates: OnceLock::new(),
             detectors,
-            globs: gb.build()?,
+            globs: Globs::new(&glob_list)?,
             glob_targets,
             deps,
             go_prefixes,

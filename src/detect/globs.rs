@@ -1,0 +1,265 @@
+//! Matching every file path against every detector glob at once.
+//!
+//! Most detector globs are file names (`Dockerfile`), extensions (`*.py`) or a name with one
+//! `*` (`requirements*.txt`): those are answered by hash lookups and two string comparisons on
+//! the file name. The others (`.github/workflows/*.yml`, `**/serving/**/*.py`, `*model*.pkl`)
+//! keep a compiled glob, tried only when the path holds the glob's longest literal piece.
+//! The answers are those of a `globset::GlobSet` of the same globs (see the tests).
+
+use std::collections::HashMap;
+
+use anyhow::Result;
+use std::sync::OnceLock;
+
+use globset::{Glob, GlobMatcher};
+
+use super::signals::compile_glob;
+
+/// Detector globs, numbered in the order given.
+pub(crate) struct Globs {
+    /// File name -> globs that are exactly that name.
+    names: HashMap<String, Vec<usize>>,
+    /// `.ext` -> globs `*.ext`.
+    extensions: HashMap<String, Vec<usize>>,
+    /// `prefix*suffix` globs on the file name.
+    affixes: Vec<(String, String, usize)>,
+    /// The rest, by the `.ext` every path they match ends with (`**/serving/**/*.py`)...
+    others_by_extension: HashMap<String, Vec<Other>>,
+    /// ...or without one.
+    others: Vec<Other>,
+}
+
+/// A glob tried only on paths that hold its longest literal piece, compiled when a path first
+/// does.
+struct Other {
+    piece: memchr::memmem::Finder<'static>,
+    glob: Glob,
+    matcher: OnceLock<GlobMatcher>,
+    index: usize,
+}
+
+/// Characters with a meaning in a glob.
+const SPECIAL: &[char] = &['*', '?', '[', ']', '{', '}', '\\'];
+
+impl Globs {
+    pub(crate) fn new(globs: &[&str]) -> Result<Globs> {
+        let mut g = Globs {
+            names: HashMap::new(),
+            extensions: HashMap::new(),
+            affixes: Vec::new(),
+            others_by_extension: HashMap::new(),
+            others: Vec::new(),
+        };
+        for (i, &glob) in globs.iter().enumerate() {
+            // Parsed in every case: a malformed glob is an error wherever it would go.
+            let parsed = compile_glob(glob)?;
+            let other = |g: &mut Globs| {
+                let o = Other {
+                    piece: memchr::memmem::Finder::new(required_piece(glob).as_bytes())
+                        .into_owned(),
+                    glob: parsed.clone(),
+                    matcher: OnceLock::new(),
+                    index: i,
+                };
+                let ext = glob
+                    .rsplit_once('*')
+                    .map(|(_, e)| e)
+                    .filter(|e| e.starts_with('.') && !e.contains(SPECIAL) && !e.contains('/'));
+                match ext {
+                    Some(ext) => g
+                        .others_by_extension
+                        .entry(ext.to_string())
+                        .or_default()
+                        .push(o),
+                    None => g.others.push(o),
+                }
+            };
+            if glob.contains('/') {
+                other(&mut g);
+                continue;
+            }
+            let stars = glob.matches('*').count();
+            let specials = glob.matches(SPECIAL).count();
+            if specials == 0 {
+                g.names.entry(glob.to_string()).or_default().push(i);
+            } else if let Some(ext) = glob
+                .strip_prefix('*')
+                .filter(|e| e.starts_with('.') && !e.contains(SPECIAL))
+            {
+                g.extensions.entry(ext.to_string()).or_default().push(i);
+            } else if stars == 1 && specials == 1 {
+                let (prefix, suffix) = glob.split_once('*').unwrap_or((glob, ""));
+                g.affixes.push((prefix.to_string(), suffix.to_string(), i));
+            } else {
+                other(&mut g);
+            }
+        }
+        Ok(g)
+    }
+
+    /// The numbers of the globs `path` (relative, `/`-separated) matches, sorted.
+    pub(crate) fn matches(&self, path: &str) -> Vec<usize> {
+        let name = path.rsplit('/').next().unwrap_or(path);
+        let mut out: Vec<usize> = Vec::new();
+        if let Some(ids) = self.names.get(name) {
+            out.extend(ids);
+        }
+        // `*.ext` matches a name ending in `.ext`, whatever comes before (even nothing).
+        let mut others: Vec<&Other> = self.others.iter().collect();
+        for (at, _) in name.match_indices('.') {
+            if let Some(ids) = self.extensions.get(&name[at..]) {
+                out.extend(ids);
+            }
+            if let Some(os) = self.others_by_extension.get(&name[at..]) {
+                others.extend(os);
+            }
+        }
+        for (prefix, suffix, i) in &self.affixes {
+            if name.len() >= prefix.len() + suffix.len()
+                && name.starts_with(prefix.as_str())
+                && name.ends_with(suffix.as_str())
+            {
+                out.push(*i);
+            }
+        }
+        for o in others {
+            if o.piece.find(path.as_bytes()).is_some()
+                && o.matcher
+                    .get_or_init(|| o.glob.compile_matcher())
+                    .is_match(path)
+            {
+                out.push(o.index);
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+}
+
+/// The longest run of plain characters of a glob: every path it matches contains it. Bracket
+/// and brace groups count as wildcards, and `/` ends a run (`**/` may match nothing).
+fn required_piece(glob: &str) -> String {
+    let mut pieces: Vec<String> = vec![String::new()];
+    let mut depth = 0usize;
+    for c in glob.chars() {
+        match c {
+            '[' | '{' => {
+                depth += 1;
+                pieces.push(String::new());
+            }
+            ']' | '}' => {
+                depth = depth.saturating_sub(1);
+                pieces.push(String::new());
+            }
+            '*' | '?' | '/' | '\\' => pieces.push(String::new()),
+            _ if depth > 0 => {}
+            _ => {
+                if let Some(last) = pieces.last_mut() {
+                    last.push(c);
+                }
+            }
+        }
+    }
+    // A backslash escape could make a special character plain: no piece is then trusted.
+    if glob.contains('\\') {
+        return String::new();
+    }
+    pieces
+        .into_iter()
+        .max_by_key(String::len)
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use globset::GlobSetBuilder;
+
+    /// Paths made from each glob (wildcards filled in several ways) and near misses of them.
+    fn probes(globs: &[&str]) -> Vec<String> {
+        let mut out = Vec::new();
+        for g in globs {
+            for star in ["", "x", "a.b", "model_v2"] {
+                for deep in ["", "a/", "a/b/", "serving/", "x/models/"] {
+                    let filled = g
+                        .replace("**/", deep)
+                        .replace('*', star)
+                        .replace('?', "q")
+                        .replace("[0-9]", "7")
+                        .replace("[-_]", "_")
+                        .replace("[-_.]", ".");
+                    let filled = match (filled.find('{'), filled.find('}')) {
+                        (Some(a), Some(b)) if a < b => {
+                            let first = filled[a + 1..b].split(',').next().unwrap_or("");
+                            format!("{}{first}{}", &filled[..a], &filled[b + 1..])
+                        }
+                        _ => filled,
+                    };
+                    out.push(filled.clone());
+                    out.push(format!("{deep}{filled}"));
+                    out.push(format!("{filled}.bak"));
+                    out.push(format!("x{filled}"));
+                    out.push(filled.to_uppercase());
+                }
+            }
+        }
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    #[test]
+    fn answers_as_a_globset_does() {
+        let catalog = crate::detect::Catalog::load(&[]).unwrap();
+        let mut globs: Vec<&str> = Vec::new();
+        for d in &catalog.detectors {
+            for s in &d.signals {
+                match &s.matcher {
+                    crate::detect::spec::Matcher::Path { globs: g }
+                    | crate::detect::spec::Matcher::Regex { files: g, .. } => {
+                        globs.extend(g.iter().map(String::as_str));
+                    }
+                    _ => {}
+                }
+            }
+        }
+        for p in crate::detect::parse::PARSERS {
+            globs.extend(p.globs);
+        }
+        globs.sort_unstable();
+        globs.dedup();
+        let fast = Globs::new(&globs).unwrap();
+        let mut b = GlobSetBuilder::new();
+        for g in &globs {
+            b.add(compile_glob(g).unwrap());
+        }
+        let set = b.build().unwrap();
+        let mut paths = probes(&globs);
+        for e in ignore::WalkBuilder::new("fixtures").hidden(false).build() {
+            let e = e.unwrap();
+            if let Ok(rel) = e.path().strip_prefix("fixtures") {
+                paths.push(rel.to_string_lossy().replace('\\', "/"));
+            }
+        }
+        let mut matched = 0;
+        for p in &paths {
+            let want = set.matches(p.as_str());
+            assert_eq!(fast.matches(p), want, "{p}");
+            matched += usize::from(!want.is_empty());
+        }
+        assert!(
+            matched > 1000,
+            "only {matched} of {} paths matched",
+            paths.len()
+        );
+    }
+
+    #[test]
+    fn pieces_every_match_contains() {
+        assert_eq!(required_piece("**/serving/**/*.py"), "serving");
+        assert_eq!(required_piece(".github/workflows/*.yml"), "workflows");
+        assert_eq!(required_piece("*model*[-_.]v[0-9]*.{pkl,onnx}"), "model");
+        assert_eq!(required_piece("a\\*b"), "");
+    }
+}
