@@ -1,8 +1,10 @@
 //! Literal gates: for each regex signal, groups of literals such that every match contains a
 //! literal of each group. A signal whose pattern and `also` patterns all have their groups met
-//! in a file can possibly match; the others are skipped without running. One Aho-Corasick pass
-//! over a file meets the groups of every signal at once. Patterns without a usable literal
-//! (shorter than three bytes, or under a `*`) have no group and always run.
+//! in a file can possibly match; the others are skipped without running (the engine finds the
+//! literals of a whole kind of file in one automaton pass, see `signals`). A run of small pieces
+//! expands into its strings (`["']k6`, `@(app|bp)\.get\(`) when there are at most 64 of them.
+//! Patterns without a usable literal (shorter than three bytes, or under a `*`) have no group
+//! and always run.
 //!
 //! Literals are compared ASCII case-insensitively: a gate may pass a file the pattern then
 //! rejects, never the reverse.
