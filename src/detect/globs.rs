@@ -74,6 +74,11 @@ impl Globs {
                     None => g.others.push(o),
                 }
             };
+            // `**/name` is what a glob without `/` means anyway: match it on the file name.
+            let glob = match glob.strip_prefix("**/") {
+                Some(name) if !name.contains('/') && !name.contains("**") => name,
+                _ => glob,
+            };
             if glob.contains('/') {
                 other(&mut g);
                 continue;
