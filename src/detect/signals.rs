@@ -190,9 +190,9 @@ enum Route {
     Automaton,
 }
 
-/// The files of one extension (Python or not) share an automaton over the primary literals
-/// of that extension's plan: a plan for a special path (a CI workflow) finds most of its
-/// literals there, and looks for the rest one at a time.
+/// The files of one extension (Python or not) share an automaton over the literals of that
+/// extension's plain plan (those of signals not gated by imports): a plan for a special path
+/// (a CI workflow) finds most of its literals there, and looks for the rest one at a time.
 struct Family {
     /// Literal numbers, in the automaton's pattern order.
     literals: Vec<usize>,
@@ -339,13 +339,6 @@ fn search(dfa: &DFA, hay: &[u8], found: &mut [bool]) {
     let lanes: [&[u8]; LANES] = std::array::from_fn(lane);
     let common = lanes.iter().map(|l| l.len()).min().unwrap_or(0);
     let mut sid = [start; LANES];
-    let mark = |sid: StateID, found: &mut [bool]| {
-        if dfa.is_match(sid) {
-            for i in 0..dfa.match_len(sid) {
-                found[dfa.match_pattern(sid, i).as_usize()] = true;
-            }
-        }
-    };
     let steps = lanes[0][..common]
         .iter()
         .zip(&lanes[1][..common])
@@ -363,7 +356,7 @@ fn search(dfa: &DFA, hay: &[u8], found: &mut [bool]) {
             | dfa.is_special(sid[3])
         {
             for &s in &sid {
-                mark(s, found);
+                mark(dfa, s, found);
             }
         }
     }
@@ -383,9 +376,16 @@ fn walk_lane(dfa: &DFA, mut sid: StateID, hay: &[u8], found: &mut [bool]) {
             if dfa.is_dead(sid) {
                 return;
             }
-            for i in 0..dfa.match_len(sid) {
-                found[dfa.match_pattern(sid, i).as_usize()] = true;
-            }
+            mark(dfa, sid, found);
+        }
+    }
+}
+
+/// Marks the patterns that end at state `sid`, if it is a match state.
+fn mark(dfa: &DFA, sid: StateID, found: &mut [bool]) {
+    if dfa.is_match(sid) {
+        for i in 0..dfa.match_len(sid) {
+            found[dfa.match_pattern(sid, i).as_usize()] = true;
         }
     }
 }
@@ -484,7 +484,6 @@ impl Plan {
 
     /// The signals that can match `hay`: those whose every literal group occurs in it and,
     /// in Python, whose every module group is imported (`have`, by module number).
-    /// and its parents).
     fn open<'p>(
         &'p self,
         gates: &'p Gates,
@@ -544,10 +543,10 @@ impl Plan {
             k
         };
         self.signals.iter().filter_map(move |g| {
-            let open = route.is_some()
-                && imports_met(g, have)
+            // Without a search (route `None`) only signals without literal groups can open.
+            let open = imports_met(g, have)
+                && (route.is_some() || g.groups.is_empty())
                 && g.groups.iter().all(|ls| ls.iter().any(|&l| occurs(l)));
-            let open = open || (g.groups.is_empty() && imports_met(g, have));
             open.then_some(g.sig)
         })
     }
