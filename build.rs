@@ -131,6 +131,23 @@ fn main() {
         .unwrap();
     }
     out.push_str("];\n");
+    // The same files as JSON, in the same order: the catalogue is parsed at every start, and
+    // a JSON parse takes a fraction of a TOML one. A file that does not parse gets "" and is
+    // read (and its error reported) from the TOML text at run time.
+    out.push_str("/// The built-in detectors as JSON, in the order of `EMBEDDED_DETECTORS`.\n");
+    out.push_str("pub(crate) static EMBEDDED_DETECTORS_JSON: &[&str] = &[\n");
+    for path in toml_files(&detectors)
+        .into_iter()
+        .filter(|p| !p.ends_with("capabilities.toml"))
+    {
+        let json = fs::read_to_string(&path)
+            .ok()
+            .and_then(|t| t.parse::<toml::Table>().ok())
+            .and_then(|t| serde_json::to_string(&t).ok())
+            .unwrap_or_default();
+        writeln!(out, "    {json:?},").unwrap();
+    }
+    out.push_str("];\n");
 
     // Maturity profiles: detectors/profiles/*.toml.
     let profiles = detectors.join("profiles");

@@ -83,8 +83,10 @@ impl Catalog {
         // Parsing and checking ~180 files is most of the start-up: spread it over the cores.
         let mut detectors = EMBEDDED_DETECTORS
             .par_iter()
-            .map(|(name, text)| {
-                spec::parse_detector(name, text, "built-in", &capabilities)
+            .zip(EMBEDDED_DETECTORS_JSON)
+            .map(|((name, text), json)| {
+                spec::parse_builtin_json(name, json, &capabilities)
+                    .unwrap_or_else(|| spec::parse_detector(name, text, "built-in", &capabilities))
                     .with_context(|| format!("built-in detector detectors/{name}"))
             })
             .collect::<Result<Vec<_>>>()?;

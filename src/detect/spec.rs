@@ -453,6 +453,27 @@ pub fn parse_detector(
     caps: &BTreeMap<String, Capability>,
 ) -> Result<Detector> {
     let raw: RawDetector = toml::from_str(text).map_err(|e| anyhow!("{e}"))?;
+    from_raw(file_name, raw, source, caps)
+}
+
+/// A built-in detector from the JSON form `build.rs` made of its TOML file; `None` if that
+/// does not read (the TOML text then gives the error).
+pub(crate) fn parse_builtin_json(
+    file_name: &str,
+    json: &str,
+    caps: &BTreeMap<String, Capability>,
+) -> Option<Result<Detector>> {
+    let raw: RawDetector = serde_json::from_str(json).ok()?;
+    Some(from_raw(file_name, raw, "built-in", caps))
+}
+
+/// Checks a deserialised detector file and compiles its signals.
+fn from_raw(
+    file_name: &str,
+    raw: RawDetector,
+    source: &str,
+    caps: &BTreeMap<String, Capability>,
+) -> Result<Detector> {
     let stem = std::path::Path::new(file_name)
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
@@ -521,6 +542,19 @@ pattern = 'demo\.run\('
 capability = "experiment_tracking"
 confidence = "high"
 "#;
+
+    #[test]
+    fn built_in_json_reads_as_its_toml() {
+        let json = crate::detect::EMBEDDED_DETECTORS_JSON;
+        assert_eq!(json.len(), crate::detect::EMBEDDED_DETECTORS.len());
+        for ((name, text), json) in crate::detect::EMBEDDED_DETECTORS.iter().zip(json) {
+            let from_toml = parse_detector(name, text, "built-in", &caps()).unwrap();
+            let from_json = parse_builtin_json(name, json, &caps())
+                .expect("build.rs wrote JSON for every built-in detector")
+                .unwrap();
+            assert_eq!(format!("{from_json:?}"), format!("{from_toml:?}"), "{name}");
+        }
+    }
 
     #[test]
     fn every_built_in_pattern_has_its_gate_found_at_build_time() {
