@@ -9,7 +9,6 @@ use std::collections::BTreeSet;
 use std::sync::OnceLock;
 
 use regex::bytes::{Regex as BytesRegex, RegexBuilder as BytesRegexBuilder};
-use regex::Regex;
 use serde_json::{json, Value as Json};
 
 use super::{cron, find_line, Fact, ParseOut, ParsedHit};
@@ -50,7 +49,8 @@ fn kind_patterns() -> &'static [(&'static str, BytesRegex)] {
 }
 
 fn name_kinds(name: &str) -> Vec<&'static str> {
-    static P: OnceLock<Vec<(&'static str, Regex)>> = OnceLock::new();
+    // ASCII classes: a Unicode `[^a-z]` under `(?i)` is a large automaton to build.
+    static P: OnceLock<Vec<(&'static str, BytesRegex)>> = OnceLock::new();
     let pats = P.get_or_init(|| {
         [
             ("train", r"(?i)(^|[^a-z])(re)?train(ing)?([^a-z]|$)"),
@@ -63,11 +63,17 @@ fn name_kinds(name: &str) -> Vec<&'static str> {
             ("build", r"(?i)(^|[^a-z])build([^a-z]|$)"),
         ]
         .into_iter()
-        .map(|(k, p)| (k, Regex::new(p).expect("valid name pattern")))
+        .map(|(k, p)| {
+            let re = BytesRegexBuilder::new(p)
+                .unicode(false)
+                .build()
+                .expect("valid name pattern");
+            (k, re)
+        })
         .collect()
     });
     pats.iter()
-        .filter(|(_, r)| r.is_match(name))
+        .filter(|(_, r)| r.is_match(name.as_bytes()))
         .map(|(k, _)| *k)
         .collect()
 }
@@ -81,7 +87,7 @@ pub(crate) fn classify(name: &str, steps: &str) -> Vec<&'static str> {
         }
     }
     // A test job that merely runs test_train.py is not training.
-    if kinds.contains("test") && !name_kinds(name).contains(&"train") {
+    if kinds.contains("train") && kinds.contains("test") && !name_kinds(name).contains(&"train") {
         let only_tests = steps
             .lines()
             .filter(|l| kind_patterns()[3].1.is_match(l.as_bytes()))

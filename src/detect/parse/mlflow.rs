@@ -216,8 +216,14 @@ fn config_value(raw: &str) -> &str {
 
 /// Parses configuration (`.env`, YAML, Dockerfiles, scripts, Makefiles) for tracking URIs.
 pub(crate) fn parse_tracking_config(path: &str, text: &str) -> ParseOut {
+    // Most files named here never mention MLflow: one vectorised search turns them away.
+    static MLFLOW: std::sync::OnceLock<memchr::memmem::Finder<'static>> =
+        std::sync::OnceLock::new();
     let mut out = ParseOut::default();
-    if !text.contains("MLFLOW_TRACKING_URI") && !text.contains("MLFLOW_REGISTRY_URI") {
+    let mlflow = MLFLOW.get_or_init(|| memchr::memmem::Finder::new("MLFLOW_"));
+    if mlflow.find(text.as_bytes()).is_none()
+        || !text.contains("MLFLOW_TRACKING_URI") && !text.contains("MLFLOW_REGISTRY_URI")
+    {
         return out;
     }
     let (setting, k8s_name, docker_env) = text_res();

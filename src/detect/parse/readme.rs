@@ -5,7 +5,7 @@
 
 use std::sync::OnceLock;
 
-use regex::Regex;
+use regex::bytes::{Regex, RegexBuilder};
 use serde_json::json;
 
 use super::{Fact, ParseOut, ParsedHit};
@@ -13,14 +13,23 @@ use crate::canvas::Block;
 use crate::detect::redact::snippet;
 use crate::detect::spec::Confidence;
 
+/// A case-insensitive pattern over ASCII classes: in Unicode mode `[^.]{0,120}` alone made the
+/// statement pattern cost more to build than reading every README of a large repository.
+fn ascii_pattern(p: &str) -> Regex {
+    RegexBuilder::new(p)
+        .case_insensitive(true)
+        .unicode(false)
+        .build()
+        .expect("valid README pattern")
+}
+
 /// Prose lines of the opening read for a purpose statement.
 const OPENING_LINES: usize = 25;
 
 fn statement() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
     RE.get_or_init(|| {
-        Regex::new(r"(?i)\b(predict|classif|forecast|detect|recommend|estimat|identif|segment|scor|rank|flag|translat|summari[sz]|generat|transcrib|recogni[sz])[a-z]*\b[^.]{0,120}?\b(churn|fraud|demand|risk|prices?|sales|patients?|transactions?|customers?|users?|products?|reviews?|sentiment|defects?|anomal[a-z]*|loans?|claims?|credit|spam|tickets?|leads?|images?|texts?|documents?|speech|objects?|faces?|diseases?|failures?|outcomes?|labels?|categor[a-z]*|intent|toxicity|emails?|messages?|tags?|topics?|subscribers?|accounts?|clients?|orders?|members?|cancel[a-z]*|employees?|visitors?|events?)\b")
-            .expect("valid statement pattern")
+        ascii_pattern(r"\b(predict|classif|forecast|detect|recommend|estimat|identif|segment|scor|rank|flag|translat|summari[sz]|generat|transcrib|recogni[sz])[a-z]*\b[^.]{0,120}?\b(churn|fraud|demand|risk|prices?|sales|patients?|transactions?|customers?|users?|products?|reviews?|sentiment|defects?|anomal[a-z]*|loans?|claims?|credit|spam|tickets?|leads?|images?|texts?|documents?|speech|objects?|faces?|diseases?|failures?|outcomes?|labels?|categor[a-z]*|intent|toxicity|emails?|messages?|tags?|topics?|subscribers?|accounts?|clients?|orders?|members?|cancel[a-z]*|employees?|visitors?|events?)\b")
     })
 }
 
@@ -29,8 +38,7 @@ fn statement() -> &'static Regex {
 fn purpose() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
     RE.get_or_init(|| {
-        Regex::new(r"(?i)\b(models?|training|train|fine-?tun[a-z]*|neural|deep learning|machine learning|ML|MLOps|LLMs?|GPTs?|inference|predictions?|classifiers?|forecasting)\b")
-            .expect("valid purpose pattern")
+        ascii_pattern(r"\b(models?|training|train|fine-?tun[a-z]*|neural|deep learning|machine learning|ML|MLOps|LLMs?|GPTs?|inference|predictions?|classifiers?|forecasting)\b")
     })
 }
 
@@ -117,7 +125,7 @@ pub(crate) fn parse_readme(path: &str, text: &str) -> ParseOut {
     });
     let stated = prose
         .iter()
-        .find(|(_, t)| statement().is_match(t))
+        .find(|(_, t)| statement().is_match(t.as_bytes()))
         .map(|(line, t)| (*line, *t, Confidence::High))
         .or_else(|| {
             // Else the opening two paragraphs (the first is often a notice), if they describe
@@ -133,7 +141,7 @@ pub(crate) fn parse_readme(path: &str, text: &str) -> ParseOut {
                     breaks < 2
                 })
                 .map(|(_, p)| p)
-                .find(|(_, t)| purpose().is_match(&without_code(t)))
+                .find(|(_, t)| purpose().is_match(without_code(t).as_bytes()))
                 .map(|(line, t)| (*line, *t, Confidence::Medium))
         });
     if let Some((line, t, confidence)) = stated {
