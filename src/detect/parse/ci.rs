@@ -22,15 +22,15 @@ const KINDS: [&str; 8] = [
     "lint", "test", "build", "train", "evaluate", "deploy", "release", "docs",
 ];
 
-/// Step patterns per job kind. Byte regexes with ASCII classes: Unicode-aware, case-insensitive
-/// `\b` and `\w` made these automata cost more to build than all the workflows of a large
-/// repository took to read.
+/// Step patterns per job kind, matched against lowercased steps. Byte regexes with ASCII
+/// classes and no case folding: Unicode-aware, case-insensitive `\b` and `\w` made these
+/// automata cost more to build than all the workflows of a large repository took to read.
 fn kind_patterns() -> &'static [(&'static str, BytesRegex)] {
     static P: OnceLock<Vec<(&'static str, BytesRegex)>> = OnceLock::new();
     P.get_or_init(|| {
         let ci = |p: &str| {
+            debug_assert_eq!(p, p.to_ascii_lowercase(), "patterns see lowercased text");
             BytesRegexBuilder::new(p)
-                .case_insensitive(true)
                 .unicode(false)
                 .build()
                 .expect("valid job pattern")
@@ -39,7 +39,7 @@ fn kind_patterns() -> &'static [(&'static str, BytesRegex)] {
             ("lint", ci(r"\bruff\b|\bflake8\b|\bblack\b.*--check|\bmypy\b|\bpylint\b|pre-commit(\s+run|/action)|\bisort\b.*--check|\blint\b")),
             ("test", ci(r"\bpytest\b|\btox\b|\bnox\b|\bunittest\b|make\s+test|npm\s+(run\s+)?test|go\s+test|cargo\s+test")),
             ("build", ci(r"docker\s+(build|buildx)|docker/build-push-action|python3?\s+-m\s+build|poetry\s+build|pip\s+wheel|bentoml\s+build|mlflow\s+models\s+build-docker")),
-            ("train", ci(r"python3?\s+(-m\s+)?[\w./-]*train[\w./-]*|dvc\s+(repro|exp\s+run)|make\s+(re)?train|kedro\s+run|mlflow\s+run|zenml\s+pipeline\s+run|\btrain\.sh\b|sagemaker.*(fit|start_pipeline_execution|start-pipeline-execution)|aiplatform.*(CustomJob|PipelineJob)|az\s+ml\s+job\s+create|anyscale\s+jobs?\s+submit")),
+            ("train", ci(r"python3?\s+(-m\s+)?[\w./-]*train[\w./-]*|dvc\s+(repro|exp\s+run)|make\s+(re)?train|kedro\s+run|mlflow\s+run|zenml\s+pipeline\s+run|\btrain\.sh\b|sagemaker.*(fit|start_pipeline_execution|start-pipeline-execution)|aiplatform.*(customjob|pipelinejob)|az\s+ml\s+job\s+create|anyscale\s+jobs?\s+submit")),
             ("evaluate", ci(r"\bevaluate\b|\beval(uation)?\.py\b|dvc\s+(metrics|plots)|\bcml\s+(comment|send-comment|publish)|cml-send-comment")),
             ("deploy", ci(r"kubectl\s+(apply|rollout|set\s+image|create)|helm\s+(upgrade|install)|terraform\s+apply|sam\s+deploy|(serverless|sls)\s+deploy|gcloud\s+(run|app|functions)\s+deploy|gcloud\s+ai\s+endpoints\s+deploy|az\s+ml\s+online-(deployment|endpoint)|az\s+webapp\s+(up|deploy)|aws\s+sagemaker\s+(create|update)-endpoint|cdk\s+deploy|pulumi\s+up|argocd\s+app\s+sync|flyctl\s+deploy|bentoml\s+deploy|aws-actions/amazon-ecs-deploy|azure/webapps-deploy|google-github-actions/deploy|anyscale\s+services?\s+(rollout|deploy)|modal\s+deploy|bentoml\s+deploy")),
             ("release", ci(r"gh\s+release|twine\s+upload|gh-action-pypi-publish|docker\s+push|semantic-release|action-gh-release|push:\s*true|poetry\s+publish")),
@@ -81,6 +81,7 @@ fn name_kinds(name: &str) -> Vec<&'static str> {
 /// Kinds of a job from its name and the text of its steps.
 pub(crate) fn classify(name: &str, steps: &str) -> Vec<&'static str> {
     let mut kinds: BTreeSet<&'static str> = name_kinds(name).into_iter().collect();
+    let steps = steps.to_ascii_lowercase();
     for (k, r) in kind_patterns() {
         if r.is_match(steps.as_bytes()) {
             kinds.insert(k);

@@ -13,11 +13,12 @@ use crate::canvas::Block;
 use crate::detect::redact::snippet;
 use crate::detect::spec::Confidence;
 
-/// A case-insensitive pattern over ASCII classes: in Unicode mode `[^.]{0,120}` alone made the
-/// statement pattern cost more to build than reading every README of a large repository.
+/// A pattern over ASCII classes, matched against lowercased text: in Unicode mode
+/// `[^.]{0,120}` alone, and case folding of the word lists, made these patterns cost more to
+/// build than reading every README of a large repository.
 fn ascii_pattern(p: &str) -> Regex {
+    debug_assert_eq!(p, p.to_ascii_lowercase(), "patterns see lowercased text");
     RegexBuilder::new(p)
-        .case_insensitive(true)
         .unicode(false)
         .build()
         .expect("valid README pattern")
@@ -38,7 +39,7 @@ fn statement() -> &'static Regex {
 fn purpose() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
     RE.get_or_init(|| {
-        ascii_pattern(r"\b(models?|training|train|fine-?tun[a-z]*|neural|deep learning|machine learning|ML|MLOps|LLMs?|GPTs?|inference|predictions?|classifiers?|forecasting)\b")
+        ascii_pattern(r"\b(models?|training|train|fine-?tun[a-z]*|neural|deep learning|machine learning|ml|mlops|llms?|gpts?|inference|predictions?|classifiers?|forecasting)\b")
     })
 }
 
@@ -125,7 +126,7 @@ pub(crate) fn parse_readme(path: &str, text: &str) -> ParseOut {
     });
     let stated = prose
         .iter()
-        .find(|(_, t)| statement().is_match(t.as_bytes()))
+        .find(|(_, t)| statement().is_match(t.to_ascii_lowercase().as_bytes()))
         .map(|(line, t)| (*line, *t, Confidence::High))
         .or_else(|| {
             // Else the opening two paragraphs (the first is often a notice), if they describe
@@ -141,7 +142,7 @@ pub(crate) fn parse_readme(path: &str, text: &str) -> ParseOut {
                     breaks < 2
                 })
                 .map(|(_, p)| p)
-                .find(|(_, t)| purpose().is_match(without_code(t).as_bytes()))
+                .find(|(_, t)| purpose().is_match(without_code(t).to_ascii_lowercase().as_bytes()))
                 .map(|(line, t)| (*line, *t, Confidence::Medium))
         });
     if let Some((line, t, confidence)) = stated {
