@@ -16,15 +16,9 @@ mod gate;
 /// gate and the modules of an import-only pattern, sorted by pattern. Parsing ~800 patterns
 /// was most of a run's start-up; a pattern that does not parse is left out and reported by
 /// the run-time check as before.
-fn gates(files: &[std::path::PathBuf]) -> String {
+fn gates(tables: &[Option<toml::Table>]) -> String {
     let mut found: BTreeMap<String, (Vec<gate::Alts>, Option<Vec<String>>)> = BTreeMap::new();
-    for path in files {
-        let Ok(table) = fs::read_to_string(path)
-            .unwrap_or_default()
-            .parse::<toml::Table>()
-        else {
-            continue;
-        };
+    for table in tables.iter().flatten() {
         let signals = table.get("signals").and_then(toml::Value::as_array);
         for s in signals.into_iter().flatten() {
             if s.get("type").and_then(toml::Value::as_str) != Some("regex") {
@@ -114,13 +108,21 @@ fn main() {
     let detectors = root.join("detectors");
     println!("cargo:rerun-if-changed={}", detectors.display());
 
-    let mut out = String::from("/// (file name relative to `detectors/`, contents), sorted.\n");
-    out.push_str("pub(crate) static EMBEDDED_DETECTORS: &[(&str, &str)] = &[\n");
     // capabilities.toml is the capability catalogue, embedded on its own by src/detect.
-    for path in toml_files(&detectors)
+    let detector_files: Vec<_> = toml_files(&detectors)
         .into_iter()
         .filter(|p| !p.ends_with("capabilities.toml"))
-    {
+        .collect();
+    // Each file parsed once, for its JSON form and its patterns' gates; `None` if it does not
+    // parse (the run-time check reports it).
+    let tables: Vec<Option<toml::Table>> = detector_files
+        .iter()
+        .map(|p| fs::read_to_string(p).ok()?.parse::<toml::Table>().ok())
+        .collect();
+
+    let mut out = String::from("/// (file name relative to `detectors/`, contents), sorted.\n");
+    out.push_str("pub(crate) static EMBEDDED_DETECTORS: &[(&str, &str)] = &[\n");
+    for path in &detector_files {
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
         println!("cargo:rerun-if-changed={}", path.display());
         writeln!(
@@ -136,14 +138,10 @@ fn main() {
     // read (and its error reported) from the TOML text at run time.
     out.push_str("/// The built-in detectors as JSON, in the order of `EMBEDDED_DETECTORS`.\n");
     out.push_str("pub(crate) static EMBEDDED_DETECTORS_JSON: &[&str] = &[\n");
-    for path in toml_files(&detectors)
-        .into_iter()
-        .filter(|p| !p.ends_with("capabilities.toml"))
-    {
-        let json = fs::read_to_string(&path)
-            .ok()
-            .and_then(|t| t.parse::<toml::Table>().ok())
-            .and_then(|t| serde_json::to_string(&t).ok())
+    for table in &tables {
+        let json = table
+            .as_ref()
+            .and_then(|t| serde_json::to_string(t).ok())
             .unwrap_or_default();
         writeln!(out, "    {json:?},").unwrap();
     }
@@ -187,12 +185,7 @@ fn main() {
     ex.push_str("];\n");
     let out_dir = env::var("OUT_DIR").expect("cargo sets OUT_DIR");
     println!("cargo:rerun-if-changed=src/detect/gate.rs");
-    let detector_files: Vec<_> = toml_files(&detectors)
-        .into_iter()
-        .filter(|p| !p.ends_with("capabilities.toml"))
-        .collect();
-    fs::write(Path::new(&out_dir).join("gates.rs"), gates(&detector_files))
-        .expect("write gates.rs");
+    fs::write(Path::new(&out_dir).join("gates.rs"), gates(&tables)).expect("write gates.rs");
     fs::write(Path::new(&out_dir).join("example.rs"), ex).expect("write example.rs");
     fs::write(Path::new(&out_dir).join("profiles.rs"), prof).expect("write profiles.rs");
     let dest = Path::new(&env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("embedded.rs");

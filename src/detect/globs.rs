@@ -7,10 +7,9 @@
 //! The answers are those of a `globset::GlobSet` of the same globs (see the tests).
 
 use std::collections::HashMap;
-
-use anyhow::Result;
 use std::sync::OnceLock;
 
+use anyhow::Result;
 use globset::{Glob, GlobMatcher};
 
 use super::signals::compile_glob;
@@ -109,8 +108,8 @@ impl Globs {
         if let Some(ids) = self.names.get(name) {
             out.extend(ids);
         }
-        // `*.ext` matches a name ending in `.ext`, whatever comes before (even nothing).
         let mut others: Vec<&Other> = self.others.iter().collect();
+        // `*.ext` matches a name ending in `.ext`, whatever comes before (even nothing).
         for (at, _) in name.match_indices('.') {
             if let Some(ids) = self.extensions.get(&name[at..]) {
                 out.extend(ids);

@@ -80,7 +80,8 @@ fn name_kinds(name: &str) -> Vec<&'static str> {
 
 /// Kinds of a job from its name and the text of its steps.
 pub(crate) fn classify(name: &str, steps: &str) -> Vec<&'static str> {
-    let mut kinds: BTreeSet<&'static str> = name_kinds(name).into_iter().collect();
+    let by_name = name_kinds(name);
+    let mut kinds: BTreeSet<&'static str> = by_name.iter().copied().collect();
     let steps = steps.to_ascii_lowercase();
     for (k, r) in kind_patterns() {
         if r.is_match(steps.as_bytes()) {
@@ -88,7 +89,7 @@ pub(crate) fn classify(name: &str, steps: &str) -> Vec<&'static str> {
         }
     }
     // A test job that merely runs test_train.py is not training.
-    if kinds.contains("train") && kinds.contains("test") && !name_kinds(name).contains(&"train") {
+    if kinds.contains("train") && kinds.contains("test") && !by_name.contains(&"train") {
         let only_tests = steps
             .lines()
             .filter(|l| kind_patterns()[3].1.is_match(l.as_bytes()))
