@@ -68,9 +68,14 @@ pub(crate) fn mask(src: &str) -> Masked {
                     j += 1;
                 }
                 let end = end.min(n);
-                for byte in &mut co[start.min(end)..end] {
+                // A docstring is prose: out of both masks.
+                let docstring = triple && is_docstring(&nc, i);
+                for (at, byte) in co[start.min(end)..end].iter_mut().enumerate() {
                     if *byte != b'\n' {
                         *byte = b' ';
+                        if docstring {
+                            nc[start + at] = b' ';
+                        }
                     }
                 }
                 i = if closed { end + qlen } else { end };
@@ -86,6 +91,61 @@ pub(crate) fn mask(src: &str) -> Masked {
         no_comments: String::from_utf8(nc).unwrap_or_default(),
         code_only: String::from_utf8(co).unwrap_or_default(),
     }
+}
+
+/// Whether the triple-quoted string opening at `i` is a docstring: the first thing on its line
+/// (after a string prefix), at the start of the module or right after a `def` or `class` line
+/// (the last line of its signature, when that runs over several). `nc` is the source with the
+/// comments before `i` blanked.
+fn is_docstring(nc: &[u8], i: usize) -> bool {
+    let line_start = memchr::memrchr(b'\n', &nc[..i]).map_or(0, |p| p + 1);
+    let lead = &nc[line_start..i];
+    let prefix = lead
+        .iter()
+        .rev()
+        .take_while(|c| matches!(c, b'r' | b'R' | b'u' | b'U' | b'b' | b'B'))
+        .count();
+    if prefix > 2
+        || !lead[..lead.len() - prefix]
+            .iter()
+            .all(|c| matches!(c, b' ' | b'\t'))
+    {
+        return false;
+    }
+    let Some(last) = nc[..line_start]
+        .iter()
+        .rposition(|c| !c.is_ascii_whitespace())
+    else {
+        // Nothing but blanks and comments above: the module's docstring.
+        return true;
+    };
+    let above_start = memchr::memrchr(b'\n', &nc[..last]).map_or(0, |p| p + 1);
+    let above = &nc[above_start..last];
+    if nc[last] == b':' {
+        let opener = above.trim_ascii_start();
+        return opener.starts_with(b"def ")
+            || opener.starts_with(b"async def ")
+            || opener.starts_with(b"class ")
+            || opener.starts_with(b")");
+    }
+    // An attribute's docstring: the string right below a one-line `name = ...` or
+    // `name: T` statement, at its indentation.
+    let indent = |l: &[u8]| l.iter().take_while(|c| matches!(c, b' ' | b'\t')).count();
+    let statement = &above[indent(above)..];
+    let name = statement
+        .iter()
+        .take_while(|c| c.is_ascii_alphanumeric() || **c == b'_')
+        .count();
+    indent(above) == lead.len() - prefix
+        && statement
+            .first()
+            .is_some_and(|c| c.is_ascii_alphabetic() || *c == b'_')
+        && matches!(
+            statement[name..].trim_ascii_start().first(),
+            Some(b':' | b'=')
+        )
+        && (nc[last].is_ascii_alphanumeric()
+            || matches!(nc[last], b')' | b']' | b'}' | b'"' | b'\''))
 }
 
 /// One imported module: `import a.b` gives `a.b`; `from a import b, c` gives `a`, `a.b`, `a.c`.
@@ -392,6 +452,59 @@ mod tests {
     fn ignores_comments_strings_docstrings_and_relative_imports() {
         let src = "# import mlflow\nx = \"import wandb\"\n\"\"\"\nimport optuna\n\"\"\"\nfrom . import features\nfrom .features import build\ny = 'a' # import ray\n";
         assert!(mods(src).is_empty(), "{:?}", mods(src));
+    }
+
+    #[test]
+    fn docstrings_are_prose_to_the_regex_signals() {
+        let src = r#""""Trains with mlflow.start_run()."""
+import mlflow
+
+
+def train(
+    x,
+) -> None:
+    r"""Example: mlflow.register_model(...)."""
+    mlflow.start_run()
+
+
+class Config:
+    """Set MLFLOW_TRACKING_URI first."""
+
+    uri: str = "http://mlflow:5000"
+    """Point at models:/churn/Production."""
+    cmd = run(
+        """nvidia-smi"""
+    )
+    query = """SELECT * FROM s3_table"""
+    parts = (
+        "a"
+        """CUDA_VISIBLE_DEVICES"""
+    )
+    table = {
+        "k":
+        """dvc.api.open"""
+    }
+"#;
+        let m = mask(src);
+        assert_eq!(m.no_comments.len(), src.len());
+        for prose in [
+            "Trains with",
+            "register_model",
+            "MLFLOW_TRACKING_URI",
+            "models:/",
+        ] {
+            assert!(!m.no_comments.contains(prose), "{prose} kept");
+        }
+        for code in [
+            "    mlflow.start_run()",
+            "http://mlflow:5000",
+            "nvidia-smi",
+            "SELECT * FROM s3_table",
+            "CUDA_VISIBLE_DEVICES",
+            "dvc.api.open",
+        ] {
+            assert!(m.no_comments.contains(code), "{code} masked");
+        }
     }
 
     #[test]
