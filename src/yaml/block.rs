@@ -1,10 +1,11 @@
 //! A quick reader for the block YAML that configuration files are nearly always written in:
-//! block mappings and sequences, one-line plain, quoted and flow scalars, and literal or
-//! folded block scalars. It builds the same value tree as the full parser, several times
-//! faster, and gives up (`None`) on anything else: anchors, aliases, tags, directives,
-//! multi-line plain, quoted or flow nodes, tabs where indentation goes, duplicate keys,
-//! numbers that need more than 64 bits, and every construct YAML calls an error. The caller
-//! then reads the file with the full parser, which also reports the errors.
+//! block mappings and sequences, plain and quoted scalars (over several lines too), one-line
+//! flow collections, and literal or folded block scalars. It builds the same value tree as the
+//! full parser in about a third of the time, and gives up (`None`) on anything else: anchors,
+//! aliases, tags, directives, flow collections over several lines, keep chomping, tabs where
+//! indentation goes, duplicate keys, numbers that need more than 64 bits, and every construct
+//! YAML calls an error. The caller then reads the file with the full parser, which also
+//! reports the errors.
 //!
 //! Plain scalars resolve as the full parser resolves them (YAML 1.2 core schema): `null`,
 //! `~` and the empty scalar to null, `true`/`false` in three spellings to booleans, decimal
@@ -234,31 +235,56 @@ fn key_of(rest: &str) -> Option<Entry<'_>> {
     Some(Entry::Key(resolve(key)?, &rest[colon + 1..]))
 }
 
-/// A one-line quoted scalar at the start of `s` and the text after it.
+/// A one-line quoted scalar at the start of `s` and the text after it; `None` when it goes on
+/// past the line.
 fn quoted(s: &str) -> Option<(String, &str)> {
-    let quote = s.as_bytes()[0];
     let mut out = String::new();
-    let mut chars = s[1..].char_indices();
+    match quoted_line(s.as_bytes()[0], &s[1..], &mut out)? {
+        QuotedLine::Closed(after) => Some((out, after)),
+        QuotedLine::Open { .. } => None,
+    }
+}
+
+/// Where one line of a quoted scalar's text ended.
+enum QuotedLine<'s> {
+    /// At the closing quote, with the text after it.
+    Closed(&'s str),
+    /// At the line end; `escaped`: a `\` before it (in double quotes) joins the next line on.
+    Open { escaped: bool },
+}
+
+/// Reads one line of a scalar quoted with `quote` into `out`, unescaped; an open line loses
+/// its trailing white space (but escaped white space). `None` on an escape left to the full
+/// parser.
+fn quoted_line<'s>(quote: u8, line: &'s str, out: &mut String) -> Option<QuotedLine<'s>> {
+    // The length of `out` that trailing white space may not be cut below.
+    let mut keep = out.len();
+    let mut chars = line.char_indices();
     while let Some((i, c)) = chars.next() {
         match c {
             '\'' if quote == b'\'' => {
-                if s[1 + i + 1..].starts_with('\'') {
+                if line[i + 1..].starts_with('\'') {
                     chars.next();
                     out.push('\'');
+                    keep = out.len();
                 } else {
-                    return Some((out, &s[1 + i + 1..]));
+                    return Some(QuotedLine::Closed(&line[i + 1..]));
                 }
             }
-            '"' if quote == b'"' => return Some((out, &s[1 + i + 1..])),
+            '"' if quote == b'"' => return Some(QuotedLine::Closed(&line[i + 1..])),
             '\\' if quote == b'"' => {
-                let (_, e) = chars.next()?;
+                let Some((_, e)) = chars.next() else {
+                    return Some(QuotedLine::Open { escaped: true });
+                };
                 out.push(unescape(e, &mut chars)?);
+                keep = out.len();
             }
             _ => out.push(c),
         }
     }
-    // The line ended inside the quotes: a multi-line scalar.
-    None
+    let trimmed = out[keep..].trim_end_matches([' ', '\t']).len();
+    out.truncate(keep + trimmed);
+    Some(QuotedLine::Open { escaped: false })
 }
 
 /// The character a double-quoted escape `\e` stands for, reading the hex digits of `\x`,
@@ -659,42 +685,15 @@ impl<'a> Reader<'a, '_> {
         let mut out = String::new();
         let mut line: &'a str = &s[1..];
         loop {
-            // `keep`: the length of `out` that trailing white space may not be cut below.
-            let mut keep = out.len();
-            let mut escaped_break = false;
-            let mut chars = line.char_indices();
-            while let Some((i, c)) = chars.next() {
-                match c {
-                    '\'' if quote == b'\'' => {
-                        if line[i + 1..].starts_with('\'') {
-                            chars.next();
-                            out.push('\'');
-                            keep = out.len();
-                        } else {
-                            return Some((out, &line[i + 1..]));
-                        }
-                    }
-                    '"' if quote == b'"' => return Some((out, &line[i + 1..])),
-                    '\\' if quote == b'"' => {
-                        let Some((_, e)) = chars.next() else {
-                            escaped_break = true;
-                            break;
-                        };
-                        out.push(unescape(e, &mut chars)?);
-                        keep = out.len();
-                    }
-                    _ => out.push(c),
-                }
-            }
-            if !escaped_break {
-                let trimmed = out[keep..].trim_end_matches([' ', '\t']).len();
-                out.truncate(keep + trimmed);
-            }
+            let escaped = match quoted_line(quote, line, &mut out)? {
+                QuotedLine::Closed(after) => return Some((out, after)),
+                QuotedLine::Open { escaped } => escaped,
+            };
             let (i, empty, next) = self.continuation(n)?;
-            if next.starts_with('\t') || (escaped_break && empty > 0) {
+            if next.starts_with('\t') || (escaped && empty > 0) {
                 return None;
             }
-            if !escaped_break && empty == 0 {
+            if !escaped && empty == 0 {
                 out.push(' ');
             }
             for _ in 0..empty {
