@@ -103,19 +103,30 @@ pub(crate) fn mask_comment_lines(text: &str, style: CommentStyle) -> Option<Stri
     if style == CommentStyle::None {
         return None;
     }
-    // Most files have no comment line: copy nothing until the first one.
+    // Most files have no comment line: copy nothing until the first one. Only lines holding a
+    // comment marker are looked at: long machine-written files have few.
     let bytes = text.as_bytes();
     let mut out: Option<String> = None;
     // Start of the text not yet copied to `out`.
     let mut copied = 0;
-    let mut start = 0;
-    while start < bytes.len() {
-        let end = memchr::memchr(b'\n', &bytes[start..]).map_or(bytes.len(), |i| start + i);
-        let line = &bytes[start..end];
-        let first = line
-            .iter()
-            .position(|b| !b.is_ascii_whitespace())
-            .map_or(&line[line.len()..], |i| &line[i..]);
+    // Markers before this offset sit on a line already looked at.
+    let mut seen = 0;
+    let markers: Box<dyn Iterator<Item = usize>> = match style {
+        CommentStyle::Hash => Box::new(memchr::memchr_iter(b'#', bytes)),
+        CommentStyle::Slash => Box::new(memchr::memchr2_iter(b'/', b'*', bytes)),
+        _ => Box::new(memchr::memchr2_iter(b'#', b'/', bytes)),
+    };
+    for at in markers {
+        if at < seen {
+            continue;
+        }
+        let start = memchr::memrchr(b'\n', &bytes[..at]).map_or(0, |i| i + 1);
+        let end = memchr::memchr(b'\n', &bytes[at..]).map_or(bytes.len(), |i| at + i);
+        seen = end;
+        if !bytes[start..at].iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        let first = &bytes[at..end];
         let is_comment = match style {
             CommentStyle::Hash => first.starts_with(b"#"),
             CommentStyle::Slash => {
@@ -130,10 +141,9 @@ pub(crate) fn mask_comment_lines(text: &str, style: CommentStyle) -> Option<Stri
             let o = out.get_or_insert_with(|| String::with_capacity(text.len()));
             // Lines are cut at `\n`, so both ends are character boundaries.
             o.push_str(&text[copied..start]);
-            push_spaces(o, line.len());
+            push_spaces(o, end - start);
             copied = end;
         }
-        start = end + 1;
     }
     if let Some(o) = out.as_mut() {
         o.push_str(&text[copied..]);
@@ -144,6 +154,59 @@ pub(crate) fn mask_comment_lines(text: &str, style: CommentStyle) -> Option<Stri
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every line whose first non-blank characters are a comment marker of `style`, blanked;
+    /// the plain line-by-line reading the marker search must agree with.
+    fn reference(text: &str, style: CommentStyle) -> Option<String> {
+        let mut any = false;
+        let masked: Vec<String> = text
+            .split('\n')
+            .map(|line| {
+                let first = line.trim_start_matches(|c: char| c.is_ascii_whitespace());
+                let comment = match style {
+                    CommentStyle::Hash => first.starts_with('#'),
+                    CommentStyle::Slash => ["//", "/*", "*"].iter().any(|m| first.starts_with(m)),
+                    CommentStyle::HashAndSlash => {
+                        ["#", "//", "/*"].iter().any(|m| first.starts_with(m))
+                    }
+                    CommentStyle::None => false,
+                };
+                any |= comment;
+                if comment {
+                    " ".repeat(line.len())
+                } else {
+                    line.to_string()
+                }
+            })
+            .collect();
+        any.then(|| masked.join("\n"))
+    }
+
+    #[test]
+    fn comment_lines_are_found_from_their_markers() {
+        let texts = [
+            "a: 1 # not a line comment\n  # mlflow\r\nb: '#'\n#\n\t# tab\n",
+            "x = 1; // trailing\n  // line\n/* block\n * star\n */ end\nurl = \"http://a\"\n",
+            "resource \"a\" {} # x\n# top\n  // slash\n/x\n*/\n",
+            "no comments at all\n",
+            "#",
+            "",
+            "  \n#a#b#\n//\n",
+        ];
+        for text in texts {
+            for style in [
+                CommentStyle::Hash,
+                CommentStyle::Slash,
+                CommentStyle::HashAndSlash,
+            ] {
+                assert_eq!(
+                    mask_comment_lines(text, style),
+                    reference(text, style),
+                    "{style:?} {text:?}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn masks_hash_comment_lines_only() {
