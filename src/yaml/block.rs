@@ -119,9 +119,9 @@ fn document(lines: &[&str], open_end: bool) -> Option<Value> {
     let col = indent(lines[r.at]);
     let rest = &lines[r.at][col..];
     let value = if sequence_entry(rest) {
-        r.sequence(col, col)?
-    } else if matches!(key_of(rest)?, Entry::Key(..)) {
-        r.mapping(col, col)?
+        r.sequence(col)?
+    } else if let Entry::Key(key, after) = key_of(rest)? {
+        r.mapping(col, key, after)?
     } else {
         return None;
     };
@@ -362,8 +362,9 @@ fn resolve(s: &str) -> Option<Value> {
         Some(i) => (&unsigned[..i], Some(&unsigned[i + 1..])),
         None => (unsigned, None),
     };
+    let point = mantissa.contains('.');
     let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
-    let mantissa_ok = if mantissa.contains('.') {
+    let mantissa_ok = if point {
         (whole.is_empty() || digits(whole.as_bytes()))
             && (fraction.is_empty() || digits(fraction.as_bytes()))
             && !(whole.is_empty() && fraction.is_empty())
@@ -374,7 +375,7 @@ fn resolve(s: &str) -> Option<Value> {
         let e = e.strip_prefix(['+', '-']).unwrap_or(e);
         digits(e.as_bytes())
     });
-    if mantissa_ok && exponent_ok && (mantissa.contains('.') || exponent.is_some()) {
+    if mantissa_ok && exponent_ok && (point || exponent.is_some()) {
         if let Ok(f) = s.parse::<f64>() {
             if f.is_finite() {
                 return Some(Value::Number(Number::from(f)));
@@ -420,10 +421,10 @@ fn flow(s: &str, depth: usize) -> Option<(Value, &str)> {
                 let (k, after) = flow_node(rest, depth)?;
                 let after = after.strip_prefix(": ")?.trim_start_matches(' ');
                 let (v, after) = flow_node(after, depth)?;
-                if map.contains_key(&k) {
+                // A duplicate key is an error for the full parser to report.
+                if map.insert(k, v).is_some() {
                     return None;
                 }
-                map.insert(k, v);
                 rest = after;
             }
             rest = rest.trim_start_matches(' ');
@@ -479,6 +480,17 @@ fn flow_node(s: &str, depth: usize) -> Option<(Value, &str)> {
     }
 }
 
+/// Joins the next line of a folded scalar: a line break becomes a space, or, with `empty`
+/// empty lines between, that many line feeds.
+fn fold(text: &mut String, empty: usize) {
+    if empty == 0 {
+        text.push(' ');
+    }
+    for _ in 0..empty {
+        text.push('\n');
+    }
+}
+
 /// Walks the lines of one document.
 struct Reader<'a, 'l> {
     lines: &'l [&'a str],
@@ -503,27 +515,26 @@ impl<'a> Reader<'a, '_> {
         self.lines.get(self.at).map(|l| indent(l))
     }
 
-    /// A block sequence whose entries sit at column `n`, the first at `col` of this line.
-    fn sequence(&mut self, n: usize, col: usize) -> Option<Value> {
-        self.deeper(|r| r.sequence_entries(n, col))
+    /// A block sequence whose entries' `-` sit at column `n`, the first on this line.
+    fn sequence(&mut self, n: usize) -> Option<Value> {
+        self.deeper(|r| r.sequence_entries(n))
     }
 
-    fn sequence_entries(&mut self, n: usize, mut col: usize) -> Option<Value> {
+    fn sequence_entries(&mut self, n: usize) -> Option<Value> {
         let mut items = Vec::new();
         loop {
-            let line = self.lines[self.at];
-            let after = &line[col + 1..];
+            let after = &self.lines[self.at][n + 1..];
             let content = after.trim_start_matches(' ');
             let item = if rest_blank(after) {
                 self.at += 1;
                 self.nested(n, false)?
             } else {
-                self.node(col + 1 + (after.len() - content.len()), n)?
+                self.node(n + 1 + (after.len() - content.len()), n)?
             };
             items.push(item);
             self.skip_blank()?;
             match self.indent_here() {
-                Some(i) if i == n && sequence_entry(&self.lines[self.at][n..]) => col = n,
+                Some(i) if i == n && sequence_entry(&self.lines[self.at][n..]) => {}
                 Some(i) if i > n => return None,
                 _ => break,
             }
@@ -531,35 +542,36 @@ impl<'a> Reader<'a, '_> {
         Some(Value::Sequence(items))
     }
 
-    /// A block mapping whose keys sit at column `n`, the first at `col` of this line.
-    fn mapping(&mut self, n: usize, col: usize) -> Option<Value> {
-        self.deeper(|r| r.mapping_entries(n, col))
+    /// A block mapping whose keys sit at column `n`; its first key (read from this line) and
+    /// the text after that key's `:`.
+    fn mapping(&mut self, n: usize, key: Value, after: &'a str) -> Option<Value> {
+        self.deeper(|r| r.mapping_entries(n, key, after))
     }
 
-    fn mapping_entries(&mut self, n: usize, mut col: usize) -> Option<Value> {
+    fn mapping_entries(&mut self, n: usize, mut key: Value, mut after: &'a str) -> Option<Value> {
         let mut map = Mapping::new();
         loop {
-            let rest = &self.lines[self.at][col..];
-            let Entry::Key(key, after) = key_of(rest)? else {
-                return None;
-            };
             let value = if rest_blank(after) {
                 self.at += 1;
                 self.nested(n, true)?
             } else {
                 self.inline(after.trim_start_matches(' '), n)?
             };
-            if map.contains_key(&key) {
+            // A duplicate key is an error for the full parser to report.
+            if map.insert(key, value).is_some() {
                 return None;
             }
-            map.insert(key, value);
             self.skip_blank()?;
             match self.indent_here() {
                 Some(i) if i == n => {
-                    if sequence_entry(&self.lines[self.at][n..]) {
+                    let rest = &self.lines[self.at][n..];
+                    if sequence_entry(rest) {
                         return None;
                     }
-                    col = n;
+                    let Entry::Key(next, next_after) = key_of(rest)? else {
+                        return None;
+                    };
+                    (key, after) = (next, next_after);
                 }
                 Some(i) if i > n => return None,
                 _ => break,
@@ -577,7 +589,7 @@ impl<'a> Reader<'a, '_> {
             Some(i)
                 if i == n && same_indent_sequence && sequence_entry(&self.lines[self.at][n..]) =>
             {
-                self.sequence(n, n)
+                self.sequence(n)
             }
             _ => Some(Value::Null),
         }
@@ -587,12 +599,12 @@ impl<'a> Reader<'a, '_> {
     fn node(&mut self, col: usize, n: usize) -> Option<Value> {
         let rest = &self.lines[self.at][col..];
         if sequence_entry(rest) {
-            return self.sequence(col, col);
+            return self.sequence(col);
         }
-        if matches!(key_of(rest)?, Entry::Key(..)) {
-            return self.mapping(col, col);
+        match key_of(rest)? {
+            Entry::Key(key, after) => self.mapping(col, key, after),
+            Entry::Other => self.inline(rest, n),
         }
-        self.inline(rest, n)
     }
 
     /// Runs `f` one collection deeper; `None` past [`MAX_DEPTH`].
@@ -659,12 +671,7 @@ impl<'a> Reader<'a, '_> {
                 }
                 let part = plain(next)?;
                 let joined = text.to_mut();
-                if empty == 0 {
-                    joined.push(' ');
-                }
-                for _ in 0..empty {
-                    joined.push('\n');
-                }
+                fold(joined, empty);
                 joined.push_str(part);
                 self.at = i;
                 if comment_at(next) < next.len() {
@@ -693,11 +700,8 @@ impl<'a> Reader<'a, '_> {
             if next.starts_with('\t') || (escaped && empty > 0) {
                 return None;
             }
-            if !escaped && empty == 0 {
-                out.push(' ');
-            }
-            for _ in 0..empty {
-                out.push('\n');
+            if !escaped {
+                fold(&mut out, empty);
             }
             self.at = i;
             line = next;
@@ -770,12 +774,7 @@ impl<'a> Reader<'a, '_> {
                     return None;
                 }
                 if i > 0 {
-                    if blanks == 0 {
-                        text.push(' ');
-                    }
-                    for _ in 0..blanks {
-                        text.push('\n');
-                    }
+                    fold(&mut text, blanks);
                 }
                 blanks = 0;
                 text.push_str(content);
