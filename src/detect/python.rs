@@ -94,9 +94,9 @@ pub(crate) fn mask(src: &str) -> Masked {
 }
 
 /// Whether the triple-quoted string opening at `i` is a docstring: the first thing on its line
-/// (after a string prefix), at the start of the module or right after a `def` or `class` line
-/// (the last line of its signature, when that runs over several). `nc` is the source with the
-/// comments before `i` blanked.
+/// (after a string prefix), at the start of the module, right after a `def` or `class` line
+/// (the last line of its signature, when that runs over several), or right below an attribute
+/// at its indentation. `nc` is the source with the comments before `i` blanked.
 fn is_docstring(nc: &[u8], i: usize) -> bool {
     let line_start = memchr::memrchr(b'\n', &nc[..i]).map_or(0, |p| p + 1);
     let lead = &nc[line_start..i];
@@ -130,13 +130,16 @@ fn is_docstring(nc: &[u8], i: usize) -> bool {
     }
     // An attribute's docstring: the string right below a one-line `name = ...` or
     // `name: T` statement, at its indentation.
-    let indent = |l: &[u8]| l.iter().take_while(|c| matches!(c, b' ' | b'\t')).count();
-    let statement = &above[indent(above)..];
+    let indent = above
+        .iter()
+        .take_while(|c| matches!(c, b' ' | b'\t'))
+        .count();
+    let statement = &above[indent..];
     let name = statement
         .iter()
         .take_while(|c| c.is_ascii_alphanumeric() || **c == b'_')
         .count();
-    indent(above) == lead.len() - prefix
+    indent == lead.len() - prefix
         && statement
             .first()
             .is_some_and(|c| c.is_ascii_alphabetic() || *c == b'_')
