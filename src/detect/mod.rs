@@ -6,6 +6,7 @@
 
 pub(crate) mod gate;
 pub(crate) mod globs;
+pub(crate) mod literals;
 pub(crate) mod manifest;
 pub mod parse;
 pub(crate) mod python;

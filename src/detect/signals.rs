@@ -7,13 +7,11 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
-use aho_corasick::automaton::{Automaton, StateID};
-use aho_corasick::dfa::DFA;
-use aho_corasick::{Anchored, MatchKind};
 use anyhow::Result;
 use globset::{Glob, GlobBuilder};
 
 use super::globs::Globs;
+use super::literals::Literals;
 use super::manifest::{self, ManifestKind};
 use super::parse::{ParseFn, PySource};
 use super::python;
@@ -175,11 +173,6 @@ const MAX_LITERAL: usize = 12;
 /// lowercased file (a vectorised substring search) instead of running an automaton over it.
 const SMALL_PLAN: usize = 16;
 
-/// Work (bytes times literals) spent searching a family's literals one at a time, per byte
-/// of those literals, before its automaton is built: building costs about as much, and a
-/// family that meets few files never needs it.
-const SUBSTRING_BUDGET_PER_BYTE: u64 = 10_000;
-
 /// How a plan looks for its literals in one file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Route {
@@ -196,13 +189,9 @@ enum Route {
 struct Family {
     /// Literal numbers, in the automaton's pattern order.
     literals: Vec<usize>,
-    automaton: OnceLock<Option<DFA>>,
-    /// Bytes times literals searched one literal at a time so far by the family's plans.
-    substring_work: std::sync::atomic::AtomicU64,
-    /// The work after which the automaton is built.
-    budget: u64,
-    /// Some thread has started building the automaton.
-    building: std::sync::atomic::AtomicBool,
+    /// Built by the first file that needs it: it costs about as much as one search of that
+    /// file per literal.
+    automaton: OnceLock<Literals>,
 }
 
 /// The families met so far, by kind of file and by literals.
@@ -213,34 +202,18 @@ struct Families {
 }
 
 impl Family {
-    fn new(gates: &Gates, literals: Vec<usize>) -> Family {
-        let bytes: u64 = literals
-            .iter()
-            .map(|&l| gates.literals[l].len() as u64)
-            .sum();
+    fn new(literals: Vec<usize>) -> Family {
         Family {
             literals,
             automaton: OnceLock::new(),
-            substring_work: std::sync::atomic::AtomicU64::new(0),
-            budget: bytes * SUBSTRING_BUDGET_PER_BYTE,
-            building: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
-    /// The automaton over the family's literals; `None` if it could not be built.
-    fn automaton(&self, gates: &Gates) -> Option<&DFA> {
-        self.automaton
-            .get_or_init(|| {
-                // A DFA searches fastest. Without a prefilter its start state is not
-                // special: the search loop stops only at matches.
-                DFA::builder()
-                    .ascii_case_insensitive(true)
-                    .match_kind(MatchKind::Standard)
-                    .prefilter(false)
-                    .build(self.literals.iter().map(|&l| &gates.literals[l]))
-                    .ok()
-            })
-            .as_ref()
+    /// The automaton over the family's literals.
+    fn automaton(&self, gates: &Gates) -> &Literals {
+        self.automaton.get_or_init(|| {
+            Literals::new(self.literals.iter().map(|&l| gates.literals[l].as_slice()))
+        })
     }
 }
 
@@ -304,90 +277,6 @@ fn modules_met(gates: &Gates, imports: &[python::Import]) -> Vec<bool> {
         }
     }
     have
-}
-
-/// Files at least this long are searched as [`LANES`] interleaved stretches.
-const LANED: usize = 4096;
-
-/// Stretches of a file one search walks at once. Each step of an automaton waits for the load
-/// of its next state; walking four independent stretches in one loop overlaps those waits.
-const LANES: usize = 4;
-
-/// Marks in `found` every pattern of `dfa` that occurs in `hay`.
-fn search(dfa: &DFA, hay: &[u8], found: &mut [bool]) {
-    // An unanchored automaton always has a start state.
-    let Ok(start) = dfa.start_state(Anchored::No) else {
-        found.fill(true);
-        return;
-    };
-    if hay.len() < LANED {
-        walk_lane(dfa, start, hay, found);
-        return;
-    }
-    // Lane k starts MAX_LITERAL - 1 bytes before its stretch: a literal that starts in one
-    // stretch and ends in the next is then whole in one lane.
-    let chunk = hay.len() / LANES;
-    let lane = |k: usize| {
-        let from = (k * chunk).saturating_sub(if k == 0 { 0 } else { MAX_LITERAL - 1 });
-        let to = if k + 1 == LANES {
-            hay.len()
-        } else {
-            (k + 1) * chunk
-        };
-        &hay[from..to]
-    };
-    let lanes: [&[u8]; LANES] = std::array::from_fn(lane);
-    let common = lanes.iter().map(|l| l.len()).min().unwrap_or(0);
-    let mut sid = [start; LANES];
-    let steps = lanes[0][..common]
-        .iter()
-        .zip(&lanes[1][..common])
-        .zip(&lanes[2][..common])
-        .zip(&lanes[3][..common]);
-    for (((&a, &b), &c), &d) in steps {
-        sid[0] = dfa.next_state(Anchored::No, sid[0], a);
-        sid[1] = dfa.next_state(Anchored::No, sid[1], b);
-        sid[2] = dfa.next_state(Anchored::No, sid[2], c);
-        sid[3] = dfa.next_state(Anchored::No, sid[3], d);
-        // Without a prefilter only match states (and the dead state) are special.
-        if dfa.is_special(sid[0])
-            | dfa.is_special(sid[1])
-            | dfa.is_special(sid[2])
-            | dfa.is_special(sid[3])
-        {
-            for &s in &sid {
-                mark(dfa, s, found);
-            }
-        }
-    }
-    for (k, l) in lanes.iter().enumerate() {
-        let rest = &l[common..];
-        if !rest.is_empty() {
-            walk_lane(dfa, sid[k], rest, found);
-        }
-    }
-}
-
-/// [`search`] of one stretch, from state `sid`.
-fn walk_lane(dfa: &DFA, mut sid: StateID, hay: &[u8], found: &mut [bool]) {
-    for &b in hay {
-        sid = dfa.next_state(Anchored::No, sid, b);
-        if dfa.is_special(sid) {
-            if dfa.is_dead(sid) {
-                return;
-            }
-            mark(dfa, sid, found);
-        }
-    }
-}
-
-/// Marks the patterns that end at state `sid`, if it is a match state.
-fn mark(dfa: &DFA, sid: StateID, found: &mut [bool]) {
-    if dfa.is_match(sid) {
-        for i in 0..dfa.match_len(sid) {
-            found[dfa.match_pattern(sid, i).as_usize()] = true;
-        }
-    }
 }
 
 /// The regex signals of `targets` with their gates. `python`: the file's imports are known,
@@ -458,24 +347,9 @@ impl Plan {
         }
     }
 
-    /// The cheaper way to search a file of `len` bytes for this plan's literals.
-    fn route(&self, len: usize) -> Route {
-        use std::sync::atomic::Ordering;
-        let family = &self.family;
+    /// The cheaper way to search a file for this plan's literals.
+    fn route(&self) -> Route {
         if self.primary.len() <= SMALL_PLAN {
-            return Route::Substrings;
-        }
-        if family.automaton.get().is_some() {
-            return Route::Automaton;
-        }
-        let work = (len as u64).saturating_mul(self.primary.len() as u64);
-        let spent = family.substring_work.fetch_add(work, Ordering::Relaxed);
-        if spent.saturating_add(work) <= family.budget {
-            return Route::Substrings;
-        }
-        // One thread builds the automaton; the others go on searching substrings meanwhile
-        // instead of waiting for it.
-        if family.building.swap(true, Ordering::AcqRel) {
             Route::Substrings
         } else {
             Route::Automaton
@@ -490,8 +364,7 @@ impl Plan {
         hay: &'p [u8],
         have: &'p [bool],
     ) -> impl Iterator<Item = SigRef> + 'p {
-        // Only a file that will be searched spends from the substring budget.
-        let route = self.needs_search(have).then(|| self.route(hay.len()));
+        let route = self.needs_search(have).then(|| self.route());
         self.open_by(route, gates, hay, have)
     }
 
@@ -517,11 +390,9 @@ impl Plan {
         let mut known: Vec<Option<bool>> = vec![None; gates.literals.len()];
         if route == Some(Route::Automaton) {
             let family = &self.family;
-            // Without an automaton (it could not be built) each literal is looked for on its
-            // own.
-            if let (Some(dfa), false) = (family.automaton(gates), family.literals.is_empty()) {
+            if !family.literals.is_empty() {
                 let mut found = vec![false; family.literals.len()];
-                search(dfa, hay, &mut found);
+                family.automaton(gates).search(hay, &mut found);
                 for (&l, f) in family.literals.iter().zip(found) {
                     known[l] = Some(f);
                 }
@@ -705,7 +576,7 @@ impl<'d> Engine<'d> {
             families
                 .by_literals
                 .entry(literals)
-                .or_insert_with_key(|l| Arc::new(Family::new(self.gates(), l.clone()))),
+                .or_insert_with_key(|l| Arc::new(Family::new(l.clone()))),
         );
         families.by_kind.insert(key, Arc::clone(&family));
         family
@@ -1147,35 +1018,6 @@ mod tests {
             small > 20 && big > 20 && python > 20,
             "compared {small} small, {big} big, {python} Python"
         );
-    }
-
-    #[test]
-    fn laned_search_finds_literals_across_stretch_boundaries() {
-        let lits: [&[u8]; 3] = [b"mlflow.log_m", b"kind: deploy", b"s3://"];
-        assert_eq!(lits[0].len(), MAX_LITERAL);
-        let dfa = DFA::builder()
-            .ascii_case_insensitive(true)
-            .match_kind(MatchKind::Standard)
-            .prefilter(false)
-            .build(lits)
-            .unwrap();
-        for len in [LANED, LANED * 3 + 7] {
-            let chunk = len / LANES;
-            for (i, lit) in lits.iter().enumerate() {
-                // Every placement that touches a boundary between two stretches.
-                for k in 1..LANES {
-                    for back in 0..=lit.len() {
-                        let mut hay = vec![b'x'; len];
-                        let at = k * chunk - back;
-                        hay[at..at + lit.len()].copy_from_slice(lit);
-                        let mut found = vec![false; lits.len()];
-                        search(&dfa, &hay, &mut found);
-                        let expect: Vec<bool> = (0..lits.len()).map(|j| j == i).collect();
-                        assert_eq!(found, expect, "literal {i} at {at} of {len}");
-                    }
-                }
-            }
-        }
     }
 
     #[test]
