@@ -211,29 +211,35 @@ fn cross(a: &[Vec<u8>], b: &[Vec<u8>]) -> Option<Vec<Vec<u8>>> {
     )
 }
 
-/// Literals one of which every match of `h` contains, or `None` when there are none usable.
-fn required(h: &Hir) -> Option<Alts> {
-    match h.kind() {
-        HirKind::Alternation(branches) => {
-            let mut all = Vec::new();
-            for b in branches {
-                all.extend(required(b)?);
-            }
-            Some(all)
+/// The groups every match of an alternation meets, whichever branch it takes: the j-th is the
+/// union of each branch's j-th strongest group (its weakest, when it has fewer). For
+/// `MLFLOW_TRACKING_URI|mlflow\s+server` that is `{mlflow_tracking_uri, server}` and
+/// `{mlflow_tracking_uri, mlflow}`: a file with `server` and no `mlflow` stays shut. None when
+/// some branch has no group.
+fn alternation_groups(branches: &[Hir]) -> Vec<Alts> {
+    let mut per: Vec<Vec<Alts>> = Vec::new();
+    for b in branches {
+        let mut gs = groups(b);
+        if gs.is_empty() {
+            return Vec::new();
         }
-        _ => strongest(groups(h)),
+        // Of equally strong groups, the later one first (the pattern's more specific tail).
+        gs.reverse();
+        gs.sort_by_key(|g| (std::cmp::Reverse(group_strength(g)), g.len()));
+        per.push(gs);
     }
+    let most = per.iter().map(Vec::len).max().unwrap_or(0).min(MAX_GROUPS);
+    (0..most)
+        .map(|j| {
+            per.iter()
+                .flat_map(|gs| gs[j.min(gs.len() - 1)].iter().cloned())
+                .collect()
+        })
+        .collect()
 }
 
-/// The group whose weakest literal is strongest: the most selective single gate.
-fn strongest(groups: Vec<Alts>) -> Option<Alts> {
-    groups
-        .into_iter()
-        .max_by_key(|g| (group_strength(g), std::cmp::Reverse(g.len())))
-}
-
-/// Every literal group a match of `h` must meet: all of a concatenation's literal runs, each
-/// branch's strongest group for an alternation.
+/// Every literal group a match of `h` must meet: all of a concatenation's literal runs, and
+/// an alternation's groups (see [`alternation_groups`]).
 fn groups(h: &Hir) -> Vec<Alts> {
     let usable = |g: &Alts| shortest(g) >= MIN_LEN;
     match h.kind() {
@@ -248,7 +254,7 @@ fn groups(h: &Hir) -> Vec<Alts> {
         }
         HirKind::Capture(c) => groups(&c.sub),
         HirKind::Repetition(r) if r.min >= 1 => groups(&r.sub),
-        HirKind::Alternation(_) => required(h).into_iter().collect(),
+        HirKind::Alternation(branches) => alternation_groups(branches),
         HirKind::Concat(items) => {
             // Runs of exact pieces are expanded into their strings; any other piece ends the
             // run and adds its own groups.
@@ -403,6 +409,25 @@ mod tests {
             ]
         );
         assert!(all(r"a|bc").is_empty());
+    }
+
+    #[test]
+    fn an_alternation_keeps_a_group_per_rank_of_its_branches_groups() {
+        assert_eq!(
+            all(r#"MLFLOW_TRACKING_URI|\bmlflow["',\s]+server\b"#),
+            vec![
+                vec!["mlflow_tracking_uri".to_string(), "server".into()],
+                vec!["mlflow".to_string(), "mlflow_tracking_uri".into()],
+            ]
+        );
+        // A branch with one group gives it to every rank.
+        assert_eq!(
+            all(r"kubeflow|pipelines\.kubeflow\.org/\w+ sdk_version"),
+            vec![
+                vec!["kubeflow".to_string(), "pipelines.kubeflow.org/".into()],
+                vec![" sdk_version".to_string(), "kubeflow".into()],
+            ]
+        );
     }
 
     #[test]

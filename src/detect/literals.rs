@@ -7,7 +7,9 @@
 //! table entry, a tenth of a general-purpose builder's cost, which is what lets a scan build
 //! its automata on first need instead of searching literal by literal until one pays off.
 //! Match states are numbered first, so the search loop tells them from the others with one
-//! comparison.
+//! comparison. The table has a fixed power-of-two size and is indexed through a mask, which
+//! spares the loop a bounds check per byte; a literal set too large for it is split across
+//! several automata.
 
 /// A state, premultiplied by the number of byte classes: the index of its row.
 pub(crate) type State = u32;
@@ -22,33 +24,99 @@ const LANED: usize = 4096;
 /// state; walking four independent stretches in one loop overlaps those waits.
 const LANES: usize = 4;
 
+/// Entries of an automaton's table: 4 MiB of address space, of which only the rows in use are
+/// ever touched.
+const TABLE: usize = 1 << 20;
+
+/// Longest literal looked for whole: its states times at most 231 byte classes (256 bytes less
+/// 26 folded letters, plus the class of the rest) fit one table.
+const LONGEST: usize = 4096;
+
 pub(crate) struct Literals {
+    /// One automaton, or several over disjoint parts of a literal set too large for one.
+    parts: Vec<Part>,
+    /// Length of the longest literal.
+    longest: usize,
+    /// Literals that are empty, and so occur everywhere.
+    empty: Vec<u32>,
+}
+
+struct Part {
     /// Byte -> class: each byte that occurs in a literal (either case of a letter) has its
     /// own class, every other byte shares class 0.
     classes: [u8; 256],
     /// Number of classes: the length of a row.
     stride: usize,
-    /// Row-major next states, premultiplied.
-    trans: Vec<State>,
+    /// Row-major next states, premultiplied; rows past the last state are unused.
+    trans: Box<[State; TABLE]>,
     start: State,
     /// States below this (premultiplied) are match states.
     match_limit: State,
     /// Match state `s / stride` -> the literals that end there: `outputs[ends[i]..ends[i+1]]`.
     ends: Vec<u32>,
     outputs: Vec<u32>,
-    /// Length of the longest literal.
-    longest: usize,
-    /// The literals are empty-free; an empty one occurs everywhere.
-    empty: Vec<u32>,
 }
 
 impl Literals {
-    /// Builds the automaton of `literals` (matched ignoring ASCII case).
+    /// Builds the automaton of `literals` (matched ignoring ASCII case). A literal longer than
+    /// [`LONGEST`] is looked for by its prefix of that length.
     pub(crate) fn new<'a>(literals: impl IntoIterator<Item = &'a [u8]>) -> Literals {
-        let literals: Vec<&[u8]> = literals.into_iter().collect();
+        let mut empty = Vec::new();
+        let mut longest = 0;
+        let mut rest = Vec::new();
+        for (id, lit) in literals.into_iter().enumerate() {
+            if lit.is_empty() {
+                empty.push(id as u32);
+            } else {
+                let lit = &lit[..lit.len().min(LONGEST)];
+                longest = longest.max(lit.len());
+                rest.push((id as u32, lit));
+            }
+        }
+        let mut parts = Vec::new();
+        Part::build(&rest, &mut parts);
+        Literals {
+            parts,
+            longest,
+            empty,
+        }
+    }
+
+    /// Marks in `found` (indexed as the literals were given) every literal that occurs in
+    /// `hay`.
+    pub(crate) fn search(&self, hay: &[u8], found: &mut [bool]) {
+        for &e in &self.empty {
+            found[e as usize] = true;
+        }
+        for part in &self.parts {
+            part.search(hay, self.longest, found);
+        }
+    }
+}
+
+impl Part {
+    /// Adds to `parts` the automata of `literals` (number, non-empty text): one, or, when
+    /// its table would not fit, those of each half.
+    fn build(literals: &[(u32, &[u8])], parts: &mut Vec<Part>) {
+        if literals.is_empty() {
+            return;
+        }
+        match Part::new(literals) {
+            Some(part) => parts.push(part),
+            None => {
+                let (a, b) = literals.split_at(literals.len() / 2);
+                Part::build(a, parts);
+                Part::build(b, parts);
+            }
+        }
+    }
+
+    /// The automaton of `literals`; `None` if its table exceeds [`TABLE`] entries (more than
+    /// one literal then).
+    fn new(literals: &[(u32, &[u8])]) -> Option<Part> {
         let mut classes = [0u8; 256];
         let mut next_class = 1usize;
-        for &b in literals.iter().flat_map(|l| l.iter()) {
+        for &b in literals.iter().flat_map(|(_, l)| l.iter()) {
             let b = b.to_ascii_lowercase();
             // Case folding leaves at most 230 distinct bytes: the count fits a `u8`.
             if classes[usize::from(b)] == 0 {
@@ -58,19 +126,17 @@ impl Literals {
             }
         }
         let stride = next_class;
+        let bytes: usize = literals.iter().map(|(_, l)| l.len()).sum();
+        // One literal always fits (see `LONGEST`).
+        if (bytes + 1) * stride > TABLE && literals.len() > 1 {
+            return None;
+        }
         // The trie, dense: node n's row is trans[n * stride..][..stride].
         let mut trans: Vec<u32> = vec![NONE; stride];
         let mut terminal: Vec<Vec<u32>> = vec![Vec::new()];
-        let mut empty = Vec::new();
-        let mut longest = 0;
-        for (id, lit) in literals.iter().enumerate() {
-            if lit.is_empty() {
-                empty.push(id as u32);
-                continue;
-            }
-            longest = longest.max(lit.len());
+        for &(id, lit) in literals {
             let mut node = 0usize;
-            for &b in *lit {
+            for &b in lit {
                 let at = node * stride + usize::from(classes[usize::from(b)]);
                 node = if trans[at] == NONE {
                     let fresh = terminal.len();
@@ -82,7 +148,7 @@ impl Literals {
                     trans[at] as usize
                 };
             }
-            terminal[node].push(id as u32);
+            terminal[node].push(id);
         }
         let nodes = terminal.len();
         // Failure links in breadth-first order; each row's missing entries are filled from
@@ -144,14 +210,18 @@ impl Literals {
                 next += 1;
             }
         }
-        let mut table = vec![0 as State; nodes * stride];
-        for n in 0..nodes {
-            let row = new_id[n] as usize * stride;
-            for c in 0..stride {
-                table[row + c] = new_id[trans[n * stride + c] as usize] * stride as u32;
+        // Zeroed memory comes from the system untouched: only the rows written cost pages.
+        let mut table: Box<[State; TABLE]> = vec![0 as State; TABLE]
+            .into_boxed_slice()
+            .try_into()
+            .expect("a boxed slice of TABLE entries");
+        for (n, row) in trans.chunks_exact(stride).enumerate() {
+            let at = new_id[n] as usize * stride;
+            for (to, &from) in table[at..at + stride].iter_mut().zip(row) {
+                *to = new_id[from as usize] * stride as u32;
             }
         }
-        Literals {
+        Some(Part {
             classes,
             stride,
             trans: table,
@@ -159,18 +229,14 @@ impl Literals {
             match_limit: matches * stride as u32,
             ends,
             outputs,
-            longest,
-            empty,
-        }
+        })
     }
 
-    /// Marks in `found` (indexed as the literals were given) every literal that occurs in
-    /// `hay`.
-    pub(crate) fn search(&self, hay: &[u8], found: &mut [bool]) {
-        for &e in &self.empty {
-            found[e as usize] = true;
-        }
-        if hay.len() < LANED || self.longest == 0 {
+    /// [`Literals::search`] with this part's literals; `longest` is that of every part.
+    /// Kept out of line: inlined into a large caller, its loop runs short of registers.
+    #[inline(never)]
+    fn search(&self, hay: &[u8], longest: usize, found: &mut [bool]) {
+        if hay.len() < LANED {
             self.walk(self.start, hay, found);
             return;
         }
@@ -178,7 +244,7 @@ impl Literals {
         // stretch and ends in the next is then whole in one lane.
         let chunk = hay.len() / LANES;
         let lane = |k: usize| {
-            let from = (k * chunk).saturating_sub(if k == 0 { 0 } else { self.longest - 1 });
+            let from = (k * chunk).saturating_sub(if k == 0 { 0 } else { longest - 1 });
             let to = if k + 1 == LANES {
                 hay.len()
             } else {
@@ -213,10 +279,11 @@ impl Literals {
 
     #[inline]
     fn next(&self, sid: State, b: u8) -> State {
-        self.trans[sid as usize + usize::from(self.classes[usize::from(b)])]
+        // Always inside the rows in use; the mask only tells the compiler so.
+        self.trans[(sid as usize + usize::from(self.classes[usize::from(b)])) & (TABLE - 1)]
     }
 
-    /// [`Literals::search`] of one stretch, from state `sid`.
+    /// [`Part::search`] of one stretch, from state `sid`.
     fn walk(&self, mut sid: State, hay: &[u8], found: &mut [bool]) {
         for &b in hay {
             sid = self.next(sid, b);
@@ -300,6 +367,31 @@ mod tests {
                 .collect();
             assert_eq!(found(&refs, &hay), naive(&refs, &hay), "round {round}");
         }
+    }
+
+    #[test]
+    fn a_literal_set_too_large_for_one_table_is_split_and_still_found() {
+        let mut seed = 7u64;
+        let mut rand = move |n: u64| {
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            (seed >> 33) % n
+        };
+        // 6,000 literals of 12 bytes from 180 byte values: about 72K states by 157 classes.
+        let lits: Vec<Vec<u8>> = (0..6000)
+            .map(|_| (0..12).map(|_| 60 + rand(180) as u8).collect())
+            .collect();
+        let refs: Vec<&[u8]> = lits.iter().map(Vec::as_slice).collect();
+        assert!(Literals::new(refs.iter().copied()).parts.len() > 1);
+        let mut hay: Vec<u8> = (0..20_000).map(|_| 60 + rand(180) as u8).collect();
+        for (i, at) in [(17usize, 100usize), (2999, 9_000), (5999, 19_980)] {
+            hay[at..at + 12].copy_from_slice(&lits[i]);
+        }
+        let got = found(&refs, &hay);
+        assert_eq!(got, naive(&refs, &hay));
+        assert!(got[17] && got[2999] && got[5999]);
+        // A literal longer than LONGEST is looked for by its prefix.
+        let long = vec![b'a'; LONGEST + 10];
+        assert_eq!(found(&[&long], &vec![b'a'; LONGEST]), vec![true]);
     }
 
     #[test]
