@@ -3,7 +3,8 @@
 //! Most detector globs are file names (`Dockerfile`), extensions (`*.py`) or a name with one
 //! `*` (`requirements*.txt`): those are answered by hash lookups and two string comparisons on
 //! the file name. The others (`.github/workflows/*.yml`, `**/serving/**/*.py`, `*model*.pkl`)
-//! keep a compiled glob, tried only when the path holds the glob's longest literal piece.
+//! keep a compiled glob, tried only when the path holds the glob's longest literal piece; one
+//! automaton pass over the path finds which pieces it holds.
 //! The answers are those of a `globset::GlobSet` of the same globs (see the tests).
 
 use std::collections::HashMap;
@@ -12,6 +13,7 @@ use std::sync::OnceLock;
 use anyhow::Result;
 use globset::{Glob, GlobMatcher};
 
+use super::literals::Literals;
 use super::signals::compile_glob;
 
 /// Detector globs, numbered in the order given.
@@ -22,16 +24,21 @@ pub(crate) struct Globs {
     extensions: HashMap<String, Vec<usize>>,
     /// `prefix*suffix` globs on the file name.
     affixes: Vec<(String, String, usize)>,
-    /// The rest, by the `.ext` every path they match ends with (`**/serving/**/*.py`)...
-    others_by_extension: HashMap<String, Vec<Other>>,
-    /// ...or without one.
+    /// The rest.
     others: Vec<Other>,
+    /// The pieces of the others that have one, in that order (ASCII case aside: a superset).
+    pieces: Literals,
+    /// Piece number -> the other it belongs to.
+    piece_of: Vec<usize>,
+    /// The others without a piece: tried on every path.
+    pieceless: Vec<usize>,
 }
 
 /// A glob tried only on paths that hold its longest literal piece, compiled when a path first
 /// does.
 struct Other {
-    piece: memchr::memmem::Finder<'static>,
+    /// The `.ext` every path it matches ends with (`**/serving/**/*.py`), if any.
+    extension: Option<String>,
     glob: Glob,
     matcher: OnceLock<GlobMatcher>,
     index: usize,
@@ -46,32 +53,35 @@ impl Globs {
             names: HashMap::new(),
             extensions: HashMap::new(),
             affixes: Vec::new(),
-            others_by_extension: HashMap::new(),
             others: Vec::new(),
+            pieces: Literals::new([]),
+            piece_of: Vec::new(),
+            pieceless: Vec::new(),
         };
+        let mut pieces: Vec<String> = Vec::new();
         for (i, &glob) in globs.iter().enumerate() {
             // Parsed in every case: a malformed glob is an error wherever it would go.
             let parsed = compile_glob(glob)?;
-            let other = |g: &mut Globs| {
-                let o = Other {
-                    piece: memchr::memmem::Finder::new(required_piece(glob).as_bytes())
-                        .into_owned(),
+            let mut other = |g: &mut Globs| {
+                let piece = required_piece(glob);
+                if piece.is_empty() {
+                    g.pieceless.push(g.others.len());
+                } else {
+                    g.piece_of.push(g.others.len());
+                    pieces.push(piece);
+                }
+                g.others.push(Other {
+                    extension: glob
+                        .rsplit_once('*')
+                        .map(|(_, e)| e)
+                        .filter(|e| {
+                            e.starts_with('.') && !e.contains(SPECIAL) && !e.contains('/')
+                        })
+                        .map(str::to_string),
                     glob: parsed.clone(),
                     matcher: OnceLock::new(),
                     index: i,
-                };
-                let ext = glob
-                    .rsplit_once('*')
-                    .map(|(_, e)| e)
-                    .filter(|e| e.starts_with('.') && !e.contains(SPECIAL) && !e.contains('/'));
-                match ext {
-                    Some(ext) => g
-                        .others_by_extension
-                        .entry(ext.to_string())
-                        .or_default()
-                        .push(o),
-                    None => g.others.push(o),
-                }
+                });
             };
             // `**/name` is what a glob without `/` means anyway: match it on the file name.
             let glob = match glob.strip_prefix("**/") {
@@ -98,6 +108,7 @@ impl Globs {
                 other(&mut g);
             }
         }
+        g.pieces = Literals::new(pieces.iter().map(String::as_bytes));
         Ok(g)
     }
 
@@ -108,14 +119,10 @@ impl Globs {
         if let Some(ids) = self.names.get(name) {
             out.extend(ids);
         }
-        let mut others: Vec<&Other> = self.others.iter().collect();
         // `*.ext` matches a name ending in `.ext`, whatever comes before (even nothing).
         for (at, _) in name.match_indices('.') {
             if let Some(ids) = self.extensions.get(&name[at..]) {
                 out.extend(ids);
-            }
-            if let Some(os) = self.others_by_extension.get(&name[at..]) {
-                others.extend(os);
             }
         }
         for (prefix, suffix, i) in &self.affixes {
@@ -126,8 +133,15 @@ impl Globs {
                 out.push(*i);
             }
         }
-        for o in others {
-            if o.piece.find(path.as_bytes()).is_some()
+        let mut held = vec![false; self.piece_of.len()];
+        self.pieces.search(path.as_bytes(), &mut held);
+        let candidates = held
+            .iter()
+            .zip(&self.piece_of)
+            .filter_map(|(&h, &o)| h.then_some(o))
+            .chain(self.pieceless.iter().copied());
+        for o in candidates.map(|o| &self.others[o]) {
+            if o.extension.as_ref().is_none_or(|e| name.ends_with(e.as_str()))
                 && o.matcher
                     .get_or_init(|| o.glob.compile_matcher())
                     .is_match(path)
