@@ -74,9 +74,7 @@ impl Globs {
                     extension: glob
                         .rsplit_once('*')
                         .map(|(_, e)| e)
-                        .filter(|e| {
-                            e.starts_with('.') && !e.contains(SPECIAL) && !e.contains('/')
-                        })
+                        .filter(|e| e.starts_with('.') && !e.contains(SPECIAL) && !e.contains('/'))
                         .map(str::to_string),
                     glob: parsed.clone(),
                     matcher: OnceLock::new(),
@@ -141,7 +139,9 @@ impl Globs {
             .filter_map(|(&h, &o)| h.then_some(o))
             .chain(self.pieceless.iter().copied());
         for o in candidates.map(|o| &self.others[o]) {
-            if o.extension.as_ref().is_none_or(|e| name.ends_with(e.as_str()))
+            if o.extension
+                .as_ref()
+                .is_none_or(|e| name.ends_with(e.as_str()))
                 && o.matcher
                     .get_or_init(|| o.glob.compile_matcher())
                     .is_match(path)

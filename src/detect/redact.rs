@@ -10,34 +10,49 @@ use regex::Regex;
 /// Longest snippet, in characters.
 pub(crate) const MAX_SNIPPET: usize = 120;
 
+/// Each credential shape and what replaces it.
+const RULES: &[(&str, &str)] = &[
+    // scheme://user:password@host -> scheme://***@host
+    (r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s@]+@", "${1}***@"),
+    (
+        r#"(?i)\b([a-z0-9_.-]*(?:password|passwd|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|credentials?)[a-z0-9_]*)(["']?\s*[:=]\s*["']?)([^\s"',;)]{3,})"#,
+        "$1$2***",
+    ),
+    (r"\bAKIA[0-9A-Z]{16}\b", "AKIA***"),
+    (r"\bgh[pousr]_[A-Za-z0-9]{20,}", "gh*_***"),
+    (r"\bglpat-[A-Za-z0-9_-]{20,}", "glpat-***"),
+    (r"\bxox[abprs]-[A-Za-z0-9-]{10,}", "xox*-***"),
+    (r"\bsk-[A-Za-z0-9_-]{20,}", "sk-***"),
+    (r"\bhf_[A-Za-z0-9]{20,}", "hf_***"),
+    (r"(?i)\bbearer\s+[A-Za-z0-9._~+/=-]{8,}", "Bearer ***"),
+    (r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*", "[private key]"),
+];
+
 fn rules() -> &'static [(Regex, &'static str)] {
-    static RULES: OnceLock<Vec<(Regex, &'static str)>> = OnceLock::new();
-    RULES.get_or_init(|| {
-        [
-            // scheme://user:password@host -> scheme://***@host
-            (r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s@]+@", "${1}***@"),
-            (
-                r#"(?i)\b([a-z0-9_.-]*(?:password|passwd|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|credentials?)[a-z0-9_]*)(["']?\s*[:=]\s*["']?)([^\s"',;)]{3,})"#,
-                "$1$2***",
-            ),
-            (r"\bAKIA[0-9A-Z]{16}\b", "AKIA***"),
-            (r"\bgh[pousr]_[A-Za-z0-9]{20,}", "gh*_***"),
-            (r"\bglpat-[A-Za-z0-9_-]{20,}", "glpat-***"),
-            (r"\bxox[abprs]-[A-Za-z0-9-]{10,}", "xox*-***"),
-            (r"\bsk-[A-Za-z0-9_-]{20,}", "sk-***"),
-            (r"\bhf_[A-Za-z0-9]{20,}", "hf_***"),
-            (r"(?i)\bbearer\s+[A-Za-z0-9._~+/=-]{8,}", "Bearer ***"),
-            (r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*", "[private key]"),
-        ]
-        .into_iter()
-        .map(|(p, r)| (Regex::new(p).expect("redaction patterns are valid"), r))
-        .collect()
+    static COMPILED: OnceLock<Vec<(Regex, &'static str)>> = OnceLock::new();
+    COMPILED.get_or_init(|| {
+        RULES
+            .iter()
+            .map(|&(p, r)| (Regex::new(p).expect("redaction patterns are valid"), r))
+            .collect()
+    })
+}
+
+/// Every rule at once: most lines hold no credential, and one search tells.
+fn any_rule() -> &'static Regex {
+    static ANY: OnceLock<Regex> = OnceLock::new();
+    ANY.get_or_init(|| {
+        let alternation: Vec<String> = RULES.iter().map(|(p, _)| format!("(?:{p})")).collect();
+        Regex::new(&alternation.join("|")).expect("redaction patterns are valid")
     })
 }
 
 /// Removes credentials from a line of text.
 pub(crate) fn redact(line: &str) -> String {
     let mut s = line.to_string();
+    if !any_rule().is_match(&s) {
+        return s;
+    }
     for (re, rep) in rules() {
         if re.is_match(&s) {
             s = re.replace_all(&s, *rep).into_owned();
