@@ -69,8 +69,12 @@ pub(crate) fn kind_of(path: &str) -> Option<ManifestKind> {
         return Some(ManifestKind::Requirements);
     }
     let yaml = lower.ends_with(".yml") || lower.ends_with(".yaml");
+    // Azure ML projects name theirs `conda_dependencies.yml` and `ci_dependencies.yml`.
     if yaml
-        && (lower.starts_with("environment") || lower.starts_with("conda"))
+        && (lower.starts_with("environment")
+            || lower.starts_with("conda")
+            || lower.ends_with("_dependencies.yml")
+            || lower.ends_with("_dependencies.yaml"))
         && !lower.contains("lock")
     {
         return Some(ManifestKind::Conda);
@@ -675,6 +679,8 @@ dev-dependencies = ["black"]
         );
         assert_eq!(kind_of("environment.yml"), Some(ManifestKind::Conda));
         assert_eq!(kind_of("conda-lock.yml"), None);
+        assert_eq!(kind_of("ml/ci_dependencies.yml"), Some(ManifestKind::Conda));
+        assert_eq!(kind_of("dependencies.yml"), None);
         assert_eq!(kind_of("notes.txt"), None);
     }
 }
