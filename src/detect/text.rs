@@ -20,6 +20,8 @@ pub(crate) fn style_of(path: &str) -> CommentStyle {
     }
     if lower == "dockerfile"
         || lower.starts_with("dockerfile.")
+        || lower.starts_with("dockerfile-")
+        || lower.starts_with("dockerfile_")
         || lower.ends_with(".dockerfile")
         || lower == "makefile"
         || lower == "justfile"

@@ -95,6 +95,8 @@ pub(crate) static PARSERS: &[Parser] = &[
         globs: &[
             "Dockerfile",
             "Dockerfile.*",
+            "Dockerfile-*",
+            "Dockerfile_*",
             "*.Dockerfile",
             "*.dockerfile",
             "Containerfile",
@@ -225,6 +227,8 @@ pub(crate) static PARSERS: &[Parser] = &[
             "*.yaml",
             "Dockerfile",
             "Dockerfile.*",
+            "Dockerfile-*",
+            "Dockerfile_*",
             "*.Dockerfile",
             "*.dockerfile",
             "Containerfile",
