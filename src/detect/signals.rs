@@ -189,8 +189,8 @@ enum Route {
 struct Family {
     /// Literal numbers, in the automaton's pattern order.
     literals: Vec<usize>,
-    /// Built by the first file that needs it: it costs about as much as one search of that
-    /// file per literal.
+    /// Built by the first file that needs it: a few instructions per table entry (see
+    /// `literals`), less than searching a large file for each literal on its own.
     automaton: OnceLock<Literals>,
 }
 
