@@ -70,13 +70,9 @@ pub(crate) fn mask(src: &str) -> Masked {
                 let end = end.min(n);
                 // A docstring is prose: out of both masks.
                 let docstring = triple && is_docstring(&nc, i);
-                for (at, byte) in co[start.min(end)..end].iter_mut().enumerate() {
-                    if *byte != b'\n' {
-                        *byte = b' ';
-                        if docstring {
-                            nc[start + at] = b' ';
-                        }
-                    }
+                blank_keeping_lines(&mut co[start.min(end)..end]);
+                if docstring {
+                    blank_keeping_lines(&mut nc[start.min(end)..end]);
                 }
                 i = if closed { end + qlen } else { end };
             }
@@ -91,6 +87,15 @@ pub(crate) fn mask(src: &str) -> Masked {
         no_comments: String::from_utf8(nc).unwrap_or_default(),
         code_only: String::from_utf8(co).unwrap_or_default(),
     }
+}
+
+/// Blanks every byte of `text` but its line feeds, a run between two of them at a time.
+fn blank_keeping_lines(mut text: &mut [u8]) {
+    while let Some(nl) = memchr::memchr(b'\n', text) {
+        text[..nl].fill(b' ');
+        text = &mut std::mem::take(&mut text)[nl + 1..];
+    }
+    text.fill(b' ');
 }
 
 /// Whether the triple-quoted string opening at `i` is a docstring: the first thing on its line
@@ -378,6 +383,21 @@ pub(crate) fn line_of(starts: &[usize], offset: usize) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn blanking_keeps_every_line_feed_in_place() {
+        for (text, want) in [
+            ("", ""),
+            ("abc", "   "),
+            ("\n", "\n"),
+            ("a\nbc\r\n\nd", " \n   \n\n "),
+            ("\n\nx\n", "\n\n \n"),
+        ] {
+            let mut bytes = text.as_bytes().to_vec();
+            blank_keeping_lines(&mut bytes);
+            assert_eq!(String::from_utf8(bytes).unwrap(), want, "{text:?}");
+        }
+    }
 
     #[test]
     fn masks_edge_cases_at_line_and_file_ends() {
