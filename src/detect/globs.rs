@@ -60,9 +60,10 @@ impl Globs {
         };
         let mut pieces: Vec<String> = Vec::new();
         for (i, &glob) in globs.iter().enumerate() {
-            // Parsed in every case: a malformed glob is an error wherever it would go.
-            let parsed = compile_glob(glob)?;
-            let mut other = |g: &mut Globs| {
+            // Only globs with special characters can be malformed, and all of them go here;
+            // a plain name, `*.ext` or `prefix*suffix` needs no parse.
+            let mut other = |g: &mut Globs| -> Result<()> {
+                let parsed = compile_glob(glob)?;
                 let piece = required_piece(glob);
                 if piece.is_empty() {
                     g.pieceless.push(g.others.len());
@@ -76,10 +77,11 @@ impl Globs {
                         .map(|(_, e)| e)
                         .filter(|e| e.starts_with('.') && !e.contains(SPECIAL) && !e.contains('/'))
                         .map(str::to_string),
-                    glob: parsed.clone(),
+                    glob: parsed,
                     matcher: OnceLock::new(),
                     index: i,
                 });
+                Ok(())
             };
             // `**/name` is what a glob without `/` means anyway: match it on the file name.
             let glob = match glob.strip_prefix("**/") {
@@ -87,7 +89,7 @@ impl Globs {
                 _ => glob,
             };
             if glob.contains('/') {
-                other(&mut g);
+                other(&mut g)?;
                 continue;
             }
             let stars = glob.matches('*').count();
@@ -103,7 +105,7 @@ impl Globs {
                 let (prefix, suffix) = glob.split_once('*').unwrap_or((glob, ""));
                 g.affixes.push((prefix.to_string(), suffix.to_string(), i));
             } else {
-                other(&mut g);
+                other(&mut g)?;
             }
         }
         g.pieces = Literals::new(pieces.iter().map(String::as_bytes));
