@@ -172,20 +172,11 @@ pub(crate) fn parse_pipeline_spec(path: &str, text: &str) -> ParseOut {
         return out;
     }
     let found = if path.ends_with(".json") {
-        match serde_json::from_str::<serde_json::Value>(text) {
-            Ok(doc) => {
-                let spec = doc.get("pipelineSpec").unwrap_or(&doc);
-                spec.get("pipelineInfo").map(|info| {
-                    (
-                        info.get("name")
-                            .and_then(serde_json::Value::as_str)
-                            .map(str::to_string),
-                        spec.get("components")
-                            .and_then(serde_json::Value::as_object)
-                            .map_or(0, serde_json::Map::len),
-                    )
-                })
-            }
+        match serde_json::from_str::<SpecJson>(text) {
+            Ok(doc) => match doc.pipeline_spec {
+                Some(spec) => spec_summary(spec.pipeline_info, spec.components),
+                None => spec_summary(doc.pipeline_info, doc.components),
+            },
             Err(e) => {
                 out.warnings.push(format!("invalid JSON: {e}"));
                 return out;
@@ -202,6 +193,91 @@ pub(crate) fn parse_pipeline_spec(path: &str, text: &str) -> ParseOut {
         });
     }
     out
+}
+
+/// A compiled JSON spec, read only as far as the report needs: the pipeline's name and how
+/// many components it defines. Executors and component bodies (most of a spec's megabytes) are
+/// skipped without being built. The spec stands at the top or under `pipelineSpec` (a v1
+/// pipeline job).
+#[derive(serde::Deserialize)]
+struct SpecJson {
+    #[serde(rename = "pipelineSpec")]
+    pipeline_spec: Option<SpecBody>,
+    #[serde(rename = "pipelineInfo")]
+    pipeline_info: Option<serde_json::Value>,
+    #[serde(default)]
+    components: EntryCount,
+}
+
+#[derive(serde::Deserialize)]
+struct SpecBody {
+    #[serde(rename = "pipelineInfo")]
+    pipeline_info: Option<serde_json::Value>,
+    #[serde(default)]
+    components: EntryCount,
+}
+
+/// The pipeline's name (when it is a string) and component count, if the spec has a
+/// `pipelineInfo`.
+fn spec_summary(
+    info: Option<serde_json::Value>,
+    components: EntryCount,
+) -> Option<(Option<String>, usize)> {
+    let name = info?
+        .get("name")
+        .and_then(serde_json::Value::as_str)
+        .map(str::to_string);
+    Some((name, components.0))
+}
+
+/// How many entries a JSON object has; any other value counts none. Entries are skipped
+/// unbuilt.
+#[derive(Default)]
+struct EntryCount(usize);
+
+impl<'de> serde::Deserialize<'de> for EntryCount {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Counter;
+        impl<'de> serde::de::Visitor<'de> for Counter {
+            type Value = EntryCount;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut m: A) -> Result<EntryCount, A::Error> {
+                let mut n = 0;
+                while m
+                    .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
+                    .is_some()
+                {
+                    n += 1;
+                }
+                Ok(EntryCount(n))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut s: A) -> Result<EntryCount, A::Error> {
+                while s.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+                Ok(EntryCount(0))
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<EntryCount, E> {
+                Ok(EntryCount(0))
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<EntryCount, E> {
+                Ok(EntryCount(0))
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<EntryCount, E> {
+                Ok(EntryCount(0))
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<EntryCount, E> {
+                Ok(EntryCount(0))
+            }
+            fn visit_str<E>(self, _: &str) -> Result<EntryCount, E> {
+                Ok(EntryCount(0))
+            }
+            fn visit_unit<E>(self) -> Result<EntryCount, E> {
+                Ok(EntryCount(0))
+            }
+        }
+        d.deserialize_any(Counter)
+    }
 }
 
 /// The pipeline name and component count of a compiled YAML spec, read from its outline.
@@ -271,6 +347,32 @@ mod tests {
             spec_outline("a:\n  b:\n    c:\n      pipelineInfo:\n"),
             None
         );
+    }
+
+    #[test]
+    fn compiled_json_spec_name_and_component_count() {
+        let facts = |text: &str| {
+            let out = parse_pipeline_spec("p/pipeline.json", text);
+            (out.facts.first().map(|f| f.value.clone()), out.warnings)
+        };
+        let top = r#"{"components": {"comp-a": {"executorLabel": "a", "x": [1, {"y": null}]}, "comp-b": {}},
+                      "deploymentSpec": {"executors": {"exec-a": {"container": {"image": "i"}}}},
+                      "pipelineInfo": {"name": "fraud-training"}, "schemaVersion": "2.1.0"}"#;
+        let (v, w) = facts(top);
+        assert!(w.is_empty());
+        assert_eq!(v.unwrap()["components"], 2);
+        // A v1 pipeline job nests the spec; a top-level `components` does not count then.
+        let nested = r#"{"components": {"x": 1}, "pipelineSpec": {"pipelineInfo": {"name": "n"}, "components": {"a": 1, "b": 2, "c": 3}}}"#;
+        let v = facts(nested).0.unwrap();
+        assert_eq!((v["name"].as_str(), v["components"].as_u64()), (Some("n"), Some(3)));
+        // Odd shapes read without a warning: a non-string name, components that are no map.
+        let odd = r#"{"pipelineInfo": {"name": 7}, "components": [1, 2]}"#;
+        let v = facts(odd).0.unwrap();
+        assert_eq!((v["name"].is_null(), v["components"].as_u64()), (true, Some(0)));
+        // No `pipelineInfo` under the nested spec: not a spec. Broken JSON: a warning.
+        assert_eq!(facts(r#"{"pipelineSpec": {}, "pipelineInfo": {}}"#).0, None);
+        let (v, w) = facts(r#"{"pipelineInfo": {"name": "x"}"#);
+        assert!(v.is_none() && w[0].starts_with("invalid JSON"), "{w:?}");
     }
 
     #[test]
