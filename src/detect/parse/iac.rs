@@ -18,7 +18,7 @@ use regex::Regex;
 use serde_json::json;
 
 use super::pysrc::{kwarg, positional, PySource};
-use super::{Fact, ParseOut, ParsedHit};
+use super::{has, Fact, ParseOut, ParsedHit};
 use crate::canvas::Block;
 use crate::detect::redact::snippet;
 use crate::detect::spec::Confidence;
@@ -209,8 +209,8 @@ fn cfn_providers(declared: &[(String, String)]) -> BTreeSet<String> {
 /// Parses a YAML or JSON file that may be a CloudFormation template.
 pub(crate) fn parse_cloudformation(path: &str, text: &str) -> ParseOut {
     let mut out = ParseOut::default();
-    let versioned = text.contains("AWSTemplateFormatVersion");
-    if !(versioned || (text.contains("Resources") && text.contains("AWS::"))) {
+    let versioned = has(text, "AWSTemplateFormatVersion");
+    if !(versioned || (has(text, "Resources") && has(text, "AWS::"))) {
         return out;
     }
     let is_json = path.ends_with(".json") || text.trim_start().starts_with('{');
@@ -515,7 +515,7 @@ pub(crate) fn parse_cdk_python(path: &str, src: &PySource) -> ParseOut {
 /// Parses TypeScript CDK code: `new <module>.<Construct>(scope, 'Id', ...)`.
 pub(crate) fn parse_cdk_typescript(path: &str, text: &str) -> ParseOut {
     let mut out = ParseOut::default();
-    if path.ends_with(".d.ts") || !(text.contains("aws-cdk-lib") || text.contains("@aws-cdk/")) {
+    if path.ends_with(".d.ts") || !(has(text, "aws-cdk-lib") || has(text, "@aws-cdk/")) {
         return out;
     }
     let new = ts_new_re();
@@ -545,7 +545,7 @@ pub(crate) fn parse_cdk_typescript(path: &str, text: &str) -> ParseOut {
 /// prefixed), referenced `existing` resources and modules.
 pub(crate) fn parse_bicep(path: &str, text: &str) -> ParseOut {
     let mut out = ParseOut::default();
-    if !text.contains("resource") && !text.contains("module") {
+    if !has(text, "resource") && !has(text, "module") {
         return out;
     }
     let (resource, module) = bicep_re();

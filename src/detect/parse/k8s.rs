@@ -6,7 +6,7 @@
 
 use serde_json::json;
 
-use super::{find_line, find_line_from, Fact, ParseOut, ParsedHit};
+use super::{find_line, find_line_from, has, Fact, ParseOut, ParsedHit};
 use crate::canvas::Block;
 use crate::detect::spec::Confidence;
 use crate::yaml::{self, Value};
@@ -54,7 +54,7 @@ fn hit(
 /// its `apiVersion`, `kind` and `metadata.name` lines are read.
 fn parse_documents(text: &str) -> Result<Vec<Value>, String> {
     const CRD: &str = "\nkind: CustomResourceDefinition";
-    if !text.contains(CRD) && !text.starts_with(&CRD[1..]) {
+    if !has(text, CRD) && !text.starts_with(&CRD[1..]) {
         return yaml::parse_all(text);
     }
     let mut docs = Vec::new();
@@ -110,10 +110,10 @@ fn split_documents(text: &str) -> Vec<&str> {
 /// Parses a YAML file that may hold Kubernetes objects.
 pub(crate) fn parse_manifests(path: &str, text: &str) -> ParseOut {
     let mut out = ParseOut::default();
-    if !(text.contains("apiVersion:") && text.contains("kind:")) {
+    if !(has(text, "apiVersion:") && has(text, "kind:")) {
         return out;
     }
-    if text.contains("{{") {
+    if has(text, "{{") {
         out.facts.push(Fact {
             block: Block::ModelDeployment,
             key: "helm_templates",

@@ -300,6 +300,12 @@ pub(crate) fn yaml_or_warn(text: &str, out: &mut ParseOut) -> Option<crate::yaml
     }
 }
 
+/// Whether `text` holds `needle`: a vectorised search, for the whole-file checks that decide
+/// whether a reader has anything to do.
+pub(crate) fn has(text: &str, needle: &str) -> bool {
+    memchr::memmem::find(text.as_bytes(), needle.as_bytes()).is_some()
+}
+
 /// 1-based line of the first line containing `needle`, if any (never, for a needle that
 /// spans lines).
 pub(crate) fn find_line(text: &str, needle: &str) -> Option<u32> {

@@ -9,7 +9,7 @@ use std::sync::OnceLock;
 use regex::Regex;
 use serde_json::json;
 
-use super::{cron, Fact, ParseOut, ParsedHit, PySource};
+use super::{cron, has, Fact, ParseOut, ParsedHit, PySource};
 use crate::canvas::Block;
 use crate::detect::redact::snippet;
 use crate::detect::spec::Confidence;
@@ -55,7 +55,7 @@ fn read_schedule(expr: &str) -> (String, bool) {
 /// Parses a Python file that may define Airflow DAGs.
 pub(crate) fn parse_airflow(path: &str, src: &PySource) -> ParseOut {
     let mut out = ParseOut::default();
-    if !src.imports_any(&["airflow"]) || !(src.code.contains("DAG(") || src.code.contains("@dag")) {
+    if !src.imports_any(&["airflow"]) || !(has(&src.code, "DAG(") || has(&src.code, "@dag")) {
         return out;
     }
     // Match on code with strings kept (ids and schedules are strings), but only where the
@@ -168,7 +168,7 @@ pub(crate) fn parse_prefect_yaml(path: &str, text: &str) -> ParseOut {
 /// Parses a compiled Kubeflow / Vertex pipeline spec (YAML or JSON): name and components.
 pub(crate) fn parse_pipeline_spec(path: &str, text: &str) -> ParseOut {
     let mut out = ParseOut::default();
-    if !text.contains("pipelineInfo") {
+    if !has(text, "pipelineInfo") {
         return out;
     }
     let found = if path.ends_with(".json") {
