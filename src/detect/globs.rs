@@ -34,14 +34,88 @@ pub(crate) struct Globs {
     pieceless: Vec<usize>,
 }
 
-/// A glob tried only on paths that hold its longest literal piece, compiled when a path first
-/// does.
+/// A glob tried only on paths that hold its longest literal piece. One made of plain
+/// segments, `*` and `**` is matched segment by segment; any other is compiled when a path
+/// first holds its piece.
 struct Other {
     /// The `.ext` every path it matches ends with (`**/serving/**/*.py`), if any.
     extension: Option<String>,
     glob: Glob,
-    matcher: OnceLock<GlobMatcher>,
+    matcher: OnceLock<Matcher>,
     index: usize,
+}
+
+enum Matcher {
+    Segments(Vec<Segment>),
+    Compiled(GlobMatcher),
+}
+
+/// One `/`-separated part of a glob without brackets, braces, `?` or escapes.
+#[derive(Debug, PartialEq)]
+enum Segment {
+    /// `**`: any number of directories (at the end: anything below, at least one part).
+    Any,
+    /// Plain text with `*` wildcards, cut at the `*`s (one part when there is none).
+    Parts(Vec<String>),
+}
+
+/// The segments of a glob as the scan compiles it (see `compile_glob`), when every segment is
+/// `**` or text with `*` wildcards; `None` for any other glob.
+fn segments(glob: &str) -> Option<Vec<Segment>> {
+    if glob.contains(['?', '[', ']', '{', '}', '\\']) || glob.is_empty() {
+        return None;
+    }
+    let full = if glob.contains('/') {
+        glob.to_string()
+    } else {
+        format!("**/{glob}")
+    };
+    full.split('/')
+        .map(|seg| match seg {
+            "**" => Some(Segment::Any),
+            // `**` inside a segment, or an empty segment, has rules of its own: leave it to
+            // the compiled glob.
+            s if s.is_empty() || s.contains("**") => None,
+            s => Some(Segment::Parts(s.split('*').map(str::to_string).collect())),
+        })
+        .collect()
+}
+
+/// Whether the path parts `path` match `segs`.
+fn segments_match(segs: &[Segment], path: &[&str]) -> bool {
+    match segs.split_first() {
+        None => path.is_empty(),
+        Some((Segment::Any, [])) => !path.is_empty(),
+        Some((Segment::Any, rest)) => {
+            (0..=path.len()).any(|skip| segments_match(rest, &path[skip..]))
+        }
+        Some((Segment::Parts(parts), rest)) => match path.split_first() {
+            Some((first, tail)) => part_matches(parts, first) && segments_match(rest, tail),
+            None => false,
+        },
+    }
+}
+
+/// Whether `name` matches text cut at `*` wildcards (none of which crosses a `/`; `name` holds
+/// none).
+fn part_matches(parts: &[String], name: &str) -> bool {
+    let [first, middle @ .., last] = parts else {
+        return parts.first().is_some_and(|p| p == name);
+    };
+    if name.len() < first.len() + last.len() || !name.starts_with(first.as_str()) {
+        return false;
+    }
+    if !name.ends_with(last.as_str()) {
+        return false;
+    }
+    let mut rest = &name[first.len()..name.len() - last.len()];
+    for m in middle {
+        match rest.find(m.as_str()) {
+            Some(at) => rest = &rest[at + m.len()..],
+            None => return false,
+        }
+    }
+    true
 }
 
 /// Characters with a meaning in a glob.
@@ -140,13 +214,25 @@ impl Globs {
             .zip(&self.piece_of)
             .filter_map(|(&h, &o)| h.then_some(o))
             .chain(self.pieceless.iter().copied());
+        let mut parts: Vec<&str> = Vec::new();
         for o in candidates.map(|o| &self.others[o]) {
             if o.extension
                 .as_ref()
                 .is_none_or(|e| name.ends_with(e.as_str()))
-                && o.matcher
-                    .get_or_init(|| o.glob.compile_matcher())
-                    .is_match(path)
+                && match o.matcher.get_or_init(|| {
+                    segments(o.glob.glob()).map_or_else(
+                        || Matcher::Compiled(o.glob.compile_matcher()),
+                        Matcher::Segments,
+                    )
+                }) {
+                    Matcher::Segments(segs) => {
+                        if parts.is_empty() {
+                            parts.extend(path.split('/'));
+                        }
+                        segments_match(segs, &parts)
+                    }
+                    Matcher::Compiled(m) => m.is_match(path),
+                }
             {
                 out.push(o.index);
             }
@@ -273,6 +359,28 @@ mod tests {
             "only {matched} of {} paths matched",
             paths.len()
         );
+    }
+
+    #[test]
+    fn plain_globs_match_segment_by_segment() {
+        let m = |g: &str, p: &str| {
+            let segs = segments(g).unwrap();
+            segments_match(&segs, &p.split('/').collect::<Vec<_>>())
+        };
+        assert!(m("*pipeline*.yml", "a/b/my_pipeline_v2.yml"));
+        assert!(m("*pipeline*.yml", "pipeline.yml"));
+        assert!(!m("*pipeline*.yml", "pipeline/x.yml"));
+        assert!(m("**/api/**/*.py", "api/x.py"));
+        assert!(m("**/api/**/*.py", "src/api/v1/x.py"));
+        assert!(!m("**/api/**/*.py", "src/apis/x.py"));
+        assert!(m("conf/**", "conf/a/b"));
+        assert!(!m("conf/**", "conf"));
+        assert!(m(".github/workflows/*.yml", ".github/workflows/ci.yml"));
+        assert!(!m(".github/workflows/*.yml", ".github/workflows/a/ci.yml"));
+        assert!(m("*_robust*_test.py", "x_robust_test.py"));
+        assert!(!m("a*a", "a"));
+        assert_eq!(segments("models/v[0-9]*/*.pkl"), None);
+        assert_eq!(segments("a/**b/c"), None);
     }
 
     #[test]

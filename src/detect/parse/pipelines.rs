@@ -243,7 +243,10 @@ impl<'de> serde::Deserialize<'de> for EntryCount {
             fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
                 f.write_str("any JSON value")
             }
-            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut m: A) -> Result<EntryCount, A::Error> {
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut m: A,
+            ) -> Result<EntryCount, A::Error> {
                 let mut n = 0;
                 while m
                     .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
@@ -253,7 +256,10 @@ impl<'de> serde::Deserialize<'de> for EntryCount {
                 }
                 Ok(EntryCount(n))
             }
-            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut s: A) -> Result<EntryCount, A::Error> {
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut s: A,
+            ) -> Result<EntryCount, A::Error> {
                 while s.next_element::<serde::de::IgnoredAny>()?.is_some() {}
                 Ok(EntryCount(0))
             }
@@ -364,11 +370,17 @@ mod tests {
         // A v1 pipeline job nests the spec; a top-level `components` does not count then.
         let nested = r#"{"components": {"x": 1}, "pipelineSpec": {"pipelineInfo": {"name": "n"}, "components": {"a": 1, "b": 2, "c": 3}}}"#;
         let v = facts(nested).0.unwrap();
-        assert_eq!((v["name"].as_str(), v["components"].as_u64()), (Some("n"), Some(3)));
+        assert_eq!(
+            (v["name"].as_str(), v["components"].as_u64()),
+            (Some("n"), Some(3))
+        );
         // Odd shapes read without a warning: a non-string name, components that are no map.
         let odd = r#"{"pipelineInfo": {"name": 7}, "components": [1, 2]}"#;
         let v = facts(odd).0.unwrap();
-        assert_eq!((v["name"].is_null(), v["components"].as_u64()), (true, Some(0)));
+        assert_eq!(
+            (v["name"].is_null(), v["components"].as_u64()),
+            (true, Some(0))
+        );
         // No `pipelineInfo` under the nested spec: not a spec. Broken JSON: a warning.
         assert_eq!(facts(r#"{"pipelineSpec": {}, "pipelineInfo": {}}"#).0, None);
         let (v, w) = facts(r#"{"pipelineInfo": {"name": "x"}"#);
