@@ -55,7 +55,7 @@ fn read_schedule(expr: &str) -> (String, bool) {
 /// Parses a Python file that may define Airflow DAGs.
 pub(crate) fn parse_airflow(path: &str, src: &PySource) -> ParseOut {
     let mut out = ParseOut::default();
-    if !src.imports_any(&["airflow"]) || !(has(&src.code, "DAG(") || has(&src.code, "@dag")) {
+    if !src.imports_any(&["airflow"]) || !(has(src.code, "DAG(") || has(src.code, "@dag")) {
         return out;
     }
     // Match on code with strings kept (ids and schedules are strings), but only where the
