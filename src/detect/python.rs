@@ -372,6 +372,67 @@ pub(crate) fn line_starts(text: &str) -> Vec<usize> {
     starts
 }
 
+/// Line numbers and line spans of a text, its table of line starts built only as far as
+/// asked: evidence most often sits near the top of a file (imports), and a long file need not
+/// be read to its end for it.
+pub(crate) struct LineIndex<'a> {
+    text: &'a [u8],
+    /// Starts of lines 1..=starts.len(), each found.
+    starts: Vec<usize>,
+    /// The table covers every line break before this offset.
+    done: usize,
+}
+
+impl<'a> LineIndex<'a> {
+    pub(crate) fn new(text: &'a str) -> LineIndex<'a> {
+        LineIndex {
+            text: text.as_bytes(),
+            starts: vec![0],
+            done: 0,
+        }
+    }
+
+    /// Extends the table until it knows `lines` line starts or the text ends.
+    fn extend_to_line(&mut self, lines: usize) {
+        while self.starts.len() < lines && self.done < self.text.len() {
+            match memchr::memchr(b'\n', &self.text[self.done..]) {
+                Some(i) => {
+                    self.done += i + 1;
+                    self.starts.push(self.done);
+                }
+                None => self.done = self.text.len(),
+            }
+        }
+    }
+
+    /// Extends the table past `offset`.
+    fn extend_past(&mut self, offset: usize) {
+        let end = self.text.len().min(offset.saturating_add(1));
+        if self.done < end {
+            let from = self.done;
+            self.starts
+                .extend(memchr::memchr_iter(b'\n', &self.text[from..end]).map(|i| from + i + 1));
+            self.done = end;
+        }
+    }
+
+    /// 1-based line of a byte offset (past the end: the last line).
+    pub(crate) fn line_of(&mut self, offset: usize) -> u32 {
+        self.extend_past(offset);
+        line_of(&self.starts, offset)
+    }
+
+    /// Byte range of 1-based line `line`, its line break included (empty past the end).
+    pub(crate) fn span(&mut self, line: u32) -> std::ops::Range<usize> {
+        let at = line as usize;
+        self.extend_to_line(at + 1);
+        match self.starts.get(at - 1) {
+            Some(&a) => a..self.starts.get(at).map_or(self.text.len(), |&b| b),
+            None => 0..0,
+        }
+    }
+}
+
 /// 1-based line of a byte offset, given `line_starts`.
 pub(crate) fn line_of(starts: &[usize], offset: usize) -> u32 {
     match starts.binary_search(&offset) {
@@ -383,6 +444,29 @@ pub(crate) fn line_of(starts: &[usize], offset: usize) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn line_index_answers_as_the_full_table() {
+        for text in ["", "a", "\n", "ab\ncd\n\nef", "x\r\ny\n", "\n\n\n"] {
+            let full = line_starts(text);
+            let mut lazy = LineIndex::new(text);
+            // Asked out of order, as matches of several patterns are.
+            let mut offsets: Vec<usize> = (0..=text.len() + 1).collect();
+            offsets.reverse();
+            let half = offsets.len() / 2;
+            offsets.rotate_left(half);
+            for o in offsets {
+                assert_eq!(lazy.line_of(o), line_of(&full, o), "{text:?} @ {o}");
+            }
+            for line in 1..=full.len() as u32 + 1 {
+                let mut fresh = LineIndex::new(text);
+                let want = full.get(line as usize - 1).map_or(0..0, |&a| {
+                    a..full.get(line as usize).map_or(text.len(), |&b| b)
+                });
+                assert_eq!(fresh.span(line), want, "{text:?} line {line}");
+            }
+        }
+    }
 
     #[test]
     fn blanking_keeps_every_line_feed_in_place() {

@@ -662,9 +662,9 @@ impl<'d> Engine<'d> {
                     .unwrap_or(source),
             }
         };
-        // Line tables are built only when some signal produces evidence.
+        // The line table is built only as far as evidence needs it.
         // Masks keep every byte's place, so the source's line table cuts the masked text too.
-        let starts = std::cell::OnceCell::new();
+        let lines = std::cell::RefCell::new(python::LineIndex::new(source));
         let raw_line = |virtual_line: u32| -> u32 {
             match &nb {
                 Some(n) => n
@@ -676,12 +676,8 @@ impl<'d> Engine<'d> {
             }
         };
         let evidence = |line: u32| {
-            let starts: &Vec<usize> = starts.get_or_init(|| python::line_starts(source));
-            let at = line as usize - 1;
-            let text = starts
-                .get(at)
-                .and_then(|&a| source.get(a..starts.get(at + 1).map_or(source.len(), |&b| b)))
-                .unwrap_or("");
+            let span = lines.borrow_mut().span(line);
+            let text = source.get(span).unwrap_or("");
             Evidence {
                 path: entry.path.clone(),
                 line: Some(raw_line(line)),
@@ -731,10 +727,7 @@ impl<'d> Engine<'d> {
                         .iter()
                         .take_while(|b| b.is_ascii_whitespace())
                         .count();
-                    let line = python::line_of(
-                        starts.get_or_init(|| python::line_starts(source)),
-                        (m.start() + lead).min(m.end()),
-                    );
+                    let line = lines.borrow_mut().line_of((m.start() + lead).min(m.end()));
                     if line == last_line {
                         continue;
                     }

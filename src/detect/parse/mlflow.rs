@@ -108,8 +108,8 @@ fn push_tracking(path: &str, uris: Vec<serde_json::Value>, out: &mut ParseOut) {
 /// Parses Python source (or a notebook's code) for MLflow tracking URIs.
 pub(crate) fn parse_tracking_python(path: &str, src: &PySource) -> ParseOut {
     let mut out = ParseOut::default();
-    let mentions_env = has(src.no_comments, "MLFLOW_TRACKING_URI")
-        || has(src.no_comments, "MLFLOW_REGISTRY_URI");
+    let mentions_env =
+        has(src.no_comments, "MLFLOW_TRACKING_URI") || has(src.no_comments, "MLFLOW_REGISTRY_URI");
     if !src.imports_any(&["mlflow"]) && !mentions_env {
         return out;
     }

@@ -8,7 +8,7 @@
 //! where strings are intact. Offsets map to lines of the file, through the notebook line map
 //! when the source is a notebook's code cells.
 
-use std::cell::OnceCell;
+use std::cell::RefCell;
 use std::ops::Range;
 use std::sync::OnceLock;
 
@@ -28,7 +28,7 @@ pub(crate) struct PySource<'a> {
     pub imports: &'a [Import],
     /// For notebooks: the file line of each line of `text`.
     line_map: Option<&'a [u32]>,
-    starts: OnceCell<Vec<usize>>,
+    lines: RefCell<Option<python::LineIndex<'a>>>,
 }
 
 /// One argument of a call: `name=value` or a positional `value`.
@@ -96,7 +96,7 @@ impl<'a> PySource<'a> {
             code: &masked.code_only,
             imports,
             line_map,
-            starts: OnceCell::new(),
+            lines: RefCell::new(None),
         }
     }
 
@@ -125,8 +125,11 @@ impl<'a> PySource<'a> {
 
     /// 1-based line in the file of a byte offset of `text`.
     pub(crate) fn line(&self, offset: usize) -> u32 {
-        let starts = self.starts.get_or_init(|| python::line_starts(self.text));
-        let virtual_line = python::line_of(starts, offset);
+        let virtual_line = self
+            .lines
+            .borrow_mut()
+            .get_or_insert_with(|| python::LineIndex::new(self.text))
+            .line_of(offset);
         match self.line_map {
             Some(map) => map
                 .get(virtual_line as usize - 1)
