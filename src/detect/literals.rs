@@ -6,13 +6,17 @@
 //! indexed by byte class. Built directly as a dense table, it costs a few instructions per
 //! table entry, a tenth of a general-purpose builder's cost, which is what lets a scan build
 //! its automata on first need instead of searching literal by literal until one pays off.
-//! Match states are numbered first, so the search loop tells them from the others with one
-//! comparison. The table has a fixed power-of-two size and is indexed through a mask, which
-//! spares the loop a bounds check per byte; a literal set too large for it is split across
-//! several automata.
+//! The table has a fixed power-of-two size and is indexed through a mask, which spares the
+//! loop a bounds check per byte; a literal set too large for it is split across several
+//! automata. The mask also drops the top bit of a state, which marks the states that are no
+//! match: one `and` of four lanes' states tells whether any of them matched.
 
-/// A state, premultiplied by the number of byte classes: the index of its row.
+/// A state, premultiplied by the number of byte classes: the index of its row, with
+/// [`NO_MATCH`] set if no literal ends there.
 pub(crate) type State = u32;
+
+/// The bit of a [`State`] that says no literal ends there; above every table index.
+const NO_MATCH: State = 1 << 31;
 
 /// A trie entry with no child yet.
 const NONE: u32 = u32::MAX;
@@ -50,8 +54,6 @@ struct Part {
     /// Row-major next states, premultiplied; rows past the last state are unused.
     trans: Box<[State; TABLE]>,
     start: State,
-    /// States below this (premultiplied) are match states.
-    match_limit: State,
     /// Match state `s / stride` -> the literals that end there: `outputs[ends[i]..ends[i+1]]`.
     ends: Vec<u32>,
     outputs: Vec<u32>,
@@ -215,18 +217,21 @@ impl Part {
             .into_boxed_slice()
             .try_into()
             .expect("a boxed slice of TABLE entries");
+        let state = |n: usize| {
+            let flag = if new_id[n] < matches { 0 } else { NO_MATCH };
+            new_id[n] * stride as u32 | flag
+        };
         for (n, row) in trans.chunks_exact(stride).enumerate() {
             let at = new_id[n] as usize * stride;
             for (to, &from) in table[at..at + stride].iter_mut().zip(row) {
-                *to = new_id[from as usize] * stride as u32;
+                *to = state(from as usize);
             }
         }
         Some(Part {
             classes,
             stride,
             trans: table,
-            start: new_id[0] * stride as u32,
-            match_limit: matches * stride as u32,
+            start: state(0),
             ends,
             outputs,
         })
@@ -254,26 +259,22 @@ impl Part {
         };
         let lanes: [&[u8]; LANES] = std::array::from_fn(lane);
         let common = lanes.iter().map(|l| l.len()).min().unwrap_or(0);
-        let mut sid = [self.start; LANES];
-        let steps = lanes[0][..common]
-            .iter()
-            .zip(&lanes[1][..common])
-            .zip(&lanes[2][..common])
-            .zip(&lanes[3][..common]);
-        for (((&a, &b), &c), &d) in steps {
-            sid[0] = self.next(sid[0], a);
-            sid[1] = self.next(sid[1], b);
-            sid[2] = self.next(sid[2], c);
-            sid[3] = self.next(sid[3], d);
-            // Match states are the lowest: one comparison tests all four lanes.
-            if sid[0].min(sid[1]).min(sid[2]).min(sid[3]) < self.match_limit {
-                for &s in &sid {
+        let [l0, l1, l2, l3] = lanes.map(|l| &l[..common]);
+        let (mut s0, mut s1, mut s2, mut s3) = (self.start, self.start, self.start, self.start);
+        for i in 0..common {
+            s0 = self.next(s0, l0[i]);
+            s1 = self.next(s1, l1[i]);
+            s2 = self.next(s2, l2[i]);
+            s3 = self.next(s3, l3[i]);
+            // Unless every lane is in a state that is no match, some lane matched.
+            if s0 & s1 & s2 & s3 & NO_MATCH == 0 {
+                for s in [s0, s1, s2, s3] {
                     self.mark(s, found);
                 }
             }
         }
-        for (k, l) in lanes.iter().enumerate() {
-            self.walk(sid[k], &l[common..], found);
+        for (k, s) in [s0, s1, s2, s3].into_iter().enumerate() {
+            self.walk(s, &lanes[k][common..], found);
         }
     }
 
@@ -287,7 +288,7 @@ impl Part {
     fn walk(&self, mut sid: State, hay: &[u8], found: &mut [bool]) {
         for &b in hay {
             sid = self.next(sid, b);
-            if sid < self.match_limit {
+            if sid & NO_MATCH == 0 {
                 self.mark(sid, found);
             }
         }
@@ -295,7 +296,7 @@ impl Part {
 
     /// Marks the literals that end at `sid`, if it is a match state.
     fn mark(&self, sid: State, found: &mut [bool]) {
-        if sid < self.match_limit {
+        if sid & NO_MATCH == 0 {
             let i = sid as usize / self.stride;
             for &l in &self.outputs[self.ends[i] as usize..self.ends[i + 1] as usize] {
                 found[l as usize] = true;
