@@ -219,7 +219,7 @@ impl Part {
             .expect("a boxed slice of TABLE entries");
         let state = |n: usize| {
             let flag = if new_id[n] < matches { 0 } else { NO_MATCH };
-            new_id[n] * stride as u32 | flag
+            (new_id[n] * stride as u32) | flag
         };
         for (n, row) in trans.chunks_exact(stride).enumerate() {
             let at = new_id[n] as usize * stride;
