@@ -1247,7 +1247,7 @@ mod tests {
         let reg = entry(&file, "mr.registry");
         assert_eq!(reg.status.as_deref(), Some("detected"));
         assert!(reg.detected.as_deref().unwrap().contains("MLflow"));
-        assert_eq!(reg.evidence(), ["src/churn/train.py:20"]);
+        assert_eq!(reg.evidence(), ["dvc.lock:10", "src/churn/train.py:20"]);
         assert_eq!(reg.answer, None);
         let open = entry(&file, "vp.users");
         assert_eq!(open.status.as_deref(), Some("open"));
