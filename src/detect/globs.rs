@@ -3,8 +3,9 @@
 //! Most detector globs are file names (`Dockerfile`), extensions (`*.py`) or a name with one
 //! `*` (`requirements*.txt`): those are answered by hash lookups and two string comparisons on
 //! the file name. The others (`.github/workflows/*.yml`, `**/serving/**/*.py`, `*model*.pkl`)
-//! keep a compiled glob, tried only when the path holds the glob's longest literal piece; one
-//! automaton pass over the path finds which pieces it holds.
+//! are tried only when the path holds the glob's longest literal piece (one automaton pass over
+//! the path finds which pieces it holds): those made of plain segments, `*` and `**` by a
+//! segment matcher, the rest (brackets, braces) by a glob compiled on first need.
 //! The answers are those of a `globset::GlobSet` of the same globs (see the tests).
 
 use std::collections::HashMap;
