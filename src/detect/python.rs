@@ -323,7 +323,7 @@ pub(crate) fn notebook_code(raw: &str) -> Result<NotebookCode, String> {
     } else {
         return Err("not a notebook: no `cells`".to_string());
     }
-    let line_starts = line_starts(raw);
+    let mut lines = LineIndex::new(raw);
     let mut cursor = 0usize;
     let mut code = String::new();
     let mut line_map = Vec::new();
@@ -345,7 +345,7 @@ pub(crate) fn notebook_code(raw: &str) -> Result<NotebookCode, String> {
             } else {
                 raw[cursor..].find(needle).map(|off| {
                     cursor += off + needle.len();
-                    line_of(&line_starts, cursor - needle.len())
+                    lines.line_of(cursor - needle.len())
                 })
             };
             let last = line_map.last().copied().unwrap_or(1);
@@ -363,13 +363,6 @@ pub(crate) fn notebook_code(raw: &str) -> Result<NotebookCode, String> {
         line_map.push(line_map.last().copied().unwrap_or(1));
     }
     Ok(NotebookCode { code, line_map })
-}
-
-/// Byte offsets at which each line starts.
-pub(crate) fn line_starts(text: &str) -> Vec<usize> {
-    let mut starts = vec![0];
-    starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1));
-    starts
 }
 
 /// Line numbers and line spans of a text, its table of line starts built only as far as
@@ -433,7 +426,7 @@ impl<'a> LineIndex<'a> {
     }
 }
 
-/// 1-based line of a byte offset, given `line_starts`.
+/// 1-based line of a byte offset, given the offsets at which lines start.
 pub(crate) fn line_of(starts: &[usize], offset: usize) -> u32 {
     match starts.binary_search(&offset) {
         Ok(i) => (i + 1) as u32,
@@ -444,6 +437,13 @@ pub(crate) fn line_of(starts: &[usize], offset: usize) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Byte offsets at which each line starts: the whole table, the reference for `LineIndex`.
+    fn line_starts(text: &str) -> Vec<usize> {
+        let mut starts = vec![0];
+        starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1));
+        starts
+    }
 
     #[test]
     fn line_index_answers_as_the_full_table() {
