@@ -6,6 +6,7 @@
 # - scan --no-git  vs  rg --hidden -c import   (a tool that reads every file)   target ratio <= 1.0
 # - dora           vs  git log --all --format='%H %at %ct %P'                    target ratio <= 1.5
 # - scan --no-git with vs without the structured readers                        target <= +25 %
+# - the floor: the same walk reading the same files and analysing none of them, vs ripgrep
 # Reports the median wall time of RUNS runs (default 7) of each, the ratios, and peak RSS.
 # Ratios, not absolute times: these machines are shared and noisy. The two sides of each
 # ratio run alternately, so a slow spell of the machine slows both.
@@ -40,6 +41,9 @@ echo "repository: $repo ($files files)"
 pair "$bin" scan --no-git --quiet -f json "$repo" -- rg --hidden -c import "$repo"
 scan=$a rgt=$b
 echo "scan --no-git: ${scan} ms   rg --hidden -c import: ${rgt} ms   ratio: $(awk "BEGIN{printf \"%.2f\", $scan/($rgt>0?$rgt:1)}")"
+pair env MLOPS_CANVAS_BENCH_READ_ONLY=1 "$bin" scan --no-git --quiet -f json "$repo" -- rg --hidden -c import "$repo"
+floor=$a rgt=$b
+echo "floor (walk and read the same files, analyse none): ${floor} ms   rg: ${rgt} ms   ratio: $(awk "BEGIN{printf \"%.2f\", $floor/($rgt>0?$rgt:1)}")"
 pair "$bin" scan --no-git --quiet -f json "$repo" -- env MLOPS_CANVAS_BENCH_NO_PARSERS=1 "$bin" scan --no-git --quiet -f json "$repo"
 scan=$a bare=$b
 echo "structured readers: scan ${scan} ms vs ${bare} ms without them: $(awk "BEGIN{printf \"%+.0f\", 100*($scan-$bare)/($bare>0?$bare:1)}") %   (target <= 25 %)"

@@ -91,6 +91,8 @@ pub(crate) struct Engine<'d> {
     families: Mutex<Families>,
     gates: OnceLock<Gates>,
     max_bytes: u64,
+    /// Benchmark only: files are read and nothing else is done with them (see `new`).
+    read_only: bool,
 }
 
 /// Every gate literal of the catalogue's regex signals, numbered once so that plans share
@@ -482,7 +484,8 @@ impl<'d> Engine<'d> {
             }
         }
         // The benchmark script measures what the structured readers add by scanning once with
-        // them and once without; nothing else sets this.
+        // them and once without, and the floor of a scan by walking and reading the same files
+        // without looking at them (`read_only`); nothing else sets these.
         let parsers = if std::env::var_os("MLOPS_CANVAS_BENCH_NO_PARSERS").is_some() {
             &[][..]
         } else {
@@ -504,6 +507,7 @@ impl<'d> Engine<'d> {
             go_prefixes,
             imports,
             max_bytes,
+            read_only: std::env::var_os("MLOPS_CANVAS_BENCH_READ_ONLY").is_some(),
         })
     }
 
@@ -623,6 +627,9 @@ impl<'d> Engine<'d> {
             return res;
         };
         res.read = true;
+        if self.read_only {
+            return res;
+        }
         // Python gets both masks, notebooks their code cells, others comment lines blanked.
         let nb = if is_nb {
             match python::notebook_code(&raw) {
