@@ -500,6 +500,7 @@ const DEDICATED: &[&str] = &[
     "wandb",
     "clearml",
     "iceberg",
+    "dolt",
 ];
 
 /// The data versioning level of DESIGN.md §5, why, and where.
