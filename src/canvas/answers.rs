@@ -550,6 +550,14 @@ pub fn data_versioning_level(inp: &Inputs) -> (u8, String, String) {
     (0, "no data versioning found".to_string(), String::new())
 }
 
+/// Tools whose `experiment_code` finding is training run as jobs on a managed platform.
+const MANAGED_TRAINING: &[&str] = &[
+    "sagemaker-training",
+    "vertex-training",
+    "azure-ml-jobs",
+    "databricks-notebooks",
+];
+
 fn training_where(
     q: &Question,
     inp: &Inputs,
@@ -576,9 +584,21 @@ fn training_where(
             .contains(&f.tool.as_str())
         })
         .collect();
+    // Training code launched as jobs on a managed platform (or written for its notebooks).
+    let managed: Vec<&Finding> = code
+        .iter()
+        .copied()
+        .filter(|f| MANAGED_TRAINING.contains(&f.tool.as_str()))
+        .collect();
     let mut parts = Vec::new();
     if !cloud.is_empty() {
         parts.push(format!("cloud service: {}", tools_of(&cloud).join(", ")));
+    }
+    if !managed.is_empty() {
+        parts.push(format!(
+            "managed training: {}",
+            tools_of(&managed).join(", ")
+        ));
     }
     let local_orch: Vec<&Finding> = orchestrated
         .iter()
@@ -634,12 +654,13 @@ fn training_where(
     });
     let src = orchestrated
         .first()
+        .or(managed.first())
         .or(code.first())
         .and_then(|f| f.evidence.first())
         .map(loc)
         .unwrap_or_default();
     let mut used = orchestrated.clone();
-    used.extend(ci.iter().chain(&dist).chain(&gpu));
+    used.extend(managed.iter().chain(&ci).chain(&dist).chain(&gpu));
     if used.is_empty() {
         used.clone_from(&code);
     }
@@ -919,6 +940,29 @@ mod tests {
         assert_eq!(
             a.answer,
             "orchestrator: metaflow; steps run on Kubernetes (Metaflow @kubernetes); not distributed; no GPU use found"
+        );
+    }
+
+    #[test]
+    fn training_where_names_managed_training_jobs() {
+        let findings = vec![
+            finding(
+                "sagemaker-training",
+                "experiment_code",
+                &[("launch.py", 7, "")],
+            ),
+            finding("xgboost", "experiment_code", &[("train.py", 1, "")]),
+        ];
+        let languages = BTreeMap::new();
+        let inp = Inputs {
+            findings: &findings,
+            dora: None,
+            languages: &languages,
+        };
+        let a = training_where(&question("training_where"), &inp, &BTreeMap::new()).unwrap();
+        assert_eq!(
+            a.answer,
+            "managed training: sagemaker-training; not distributed; no GPU use found"
         );
     }
 
