@@ -558,6 +558,9 @@ const MANAGED_TRAINING: &[&str] = &[
     "databricks-notebooks",
 ];
 
+/// Tools whose `experiment_code` finding is training submitted to a cluster's batch scheduler.
+const CLUSTER_TRAINING: &[&str] = &["slurm"];
+
 fn training_where(
     q: &Question,
     inp: &Inputs,
@@ -598,6 +601,17 @@ fn training_where(
         parts.push(format!(
             "managed training: {}",
             tools_of(&managed).join(", ")
+        ));
+    }
+    let cluster: Vec<&Finding> = code
+        .iter()
+        .copied()
+        .filter(|f| CLUSTER_TRAINING.contains(&f.tool.as_str()))
+        .collect();
+    if !cluster.is_empty() {
+        parts.push(format!(
+            "batch jobs on a cluster: {}",
+            tools_of(&cluster).join(", ")
         ));
     }
     let local_orch: Vec<&Finding> = orchestrated
@@ -655,12 +669,20 @@ fn training_where(
     let src = orchestrated
         .first()
         .or(managed.first())
+        .or(cluster.first())
         .or(code.first())
         .and_then(|f| f.evidence.first())
         .map(loc)
         .unwrap_or_default();
     let mut used = orchestrated.clone();
-    used.extend(managed.iter().chain(&ci).chain(&dist).chain(&gpu));
+    used.extend(
+        managed
+            .iter()
+            .chain(&cluster)
+            .chain(&ci)
+            .chain(&dist)
+            .chain(&gpu),
+    );
     if used.is_empty() {
         used.clone_from(&code);
     }

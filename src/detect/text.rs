@@ -130,7 +130,13 @@ pub(crate) fn mask_comment_lines(text: &str, style: CommentStyle) -> Option<Stri
         }
         let first = &bytes[at..end];
         let is_comment = match style {
-            CommentStyle::Hash => first.starts_with(b"#"),
+            // Batch-scheduler directives (`#SBATCH --gres=gpu:8`, `#PBS -l nodes=2`) look like
+            // comments to the shell but configure the job: they stay.
+            CommentStyle::Hash => {
+                first.starts_with(b"#")
+                    && !first.starts_with(b"#SBATCH")
+                    && !first.starts_with(b"#PBS")
+            }
             CommentStyle::Slash => {
                 first.starts_with(b"//") || first.starts_with(b"/*") || first.starts_with(b"*")
             }
@@ -217,6 +223,14 @@ mod tests {
         assert_eq!(m.len(), t.len());
         assert!(!m.contains("mlflow"));
         assert!(m.contains("'x # y'"));
+    }
+
+    #[test]
+    fn keeps_batch_scheduler_directives() {
+        let t = "#!/bin/bash\n#SBATCH --gres=gpu:8\n# srun python train.py\n#PBS -l nodes=2\n";
+        let m = mask_comment_lines(t, style_of("launch.sh")).unwrap();
+        assert!(m.contains("#SBATCH --gres=gpu:8") && m.contains("#PBS -l nodes=2"));
+        assert!(!m.contains("srun") && !m.contains("#!/bin/bash"));
     }
 
     #[test]
