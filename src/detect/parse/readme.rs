@@ -30,7 +30,7 @@ const OPENING_LINES: usize = 25;
 fn statement() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
     RE.get_or_init(|| {
-        ascii_pattern(r"\b(predict|classif|forecast|detect|recommend|estimat|identif|segment|scor|rank|flag|translat|summari[sz]|generat|transcrib|recogni[sz])[a-z]*\b[^.]{0,120}?\b(churn|fraud|demand|risk|prices?|sales|patients?|transactions?|customers?|users?|products?|reviews?|sentiment|defects?|anomal[a-z]*|loans?|claims?|credit|spam|tickets?|leads?|images?|texts?|documents?|speech|objects?|faces?|diseases?|failures?|outcomes?|labels?|categor[a-z]*|intent|toxicity|emails?|messages?|tags?|topics?|subscribers?|accounts?|clients?|orders?|members?|cancel[a-z]*|employees?|visitors?|events?)\b")
+        ascii_pattern(r"\b(predict|classif|forecast|detect|recommend|estimat|identif|segment|scor|rank|flag|translat|summari[sz]|generat|transcrib|recogni[sz]|answer)[a-z]*\b[^.]{0,120}?\b(questions?|churn|fraud|demand|risk|prices?|sales|patients?|transactions?|customers?|users?|products?|reviews?|sentiment|defects?|anomal[a-z]*|loans?|claims?|credit|spam|tickets?|leads?|images?|texts?|documents?|speech|objects?|faces?|diseases?|failures?|outcomes?|labels?|categor[a-z]*|intent|toxicity|emails?|messages?|tags?|topics?|subscribers?|accounts?|clients?|orders?|members?|cancel[a-z]*|employees?|visitors?|events?)\b")
     })
 }
 
@@ -39,7 +39,7 @@ fn statement() -> &'static Regex {
 fn purpose() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
     RE.get_or_init(|| {
-        ascii_pattern(r"\b(models?|training|train|fine-?tun[a-z]*|neural|deep learning|machine learning|ml|mlops|llms?|gpts?|inference|predictions?|classifiers?|forecasting)\b")
+        ascii_pattern(r"\b(models?|training|train|fine-?tun[a-z]*|neural|deep learning|machine learning|ml|mlops|llms?|gpts?|inference|predictions?|classifiers?|forecasting|chatbots?|rag|retrieval-augmented|language models?|ai (?:agents?|assistants?))\b")
     })
 }
 
@@ -187,6 +187,21 @@ mod tests {
         assert_eq!(out.hits[0].line, Some(3));
         // Only the opening paragraph: a later mention of models is not a purpose.
         let r = "# tool\n\nA command-line helper.\n\nSee below.\n\nIt can also load models.\n";
+        assert!(parse_readme("README.md", r).hits.is_empty());
+    }
+
+    #[test]
+    fn an_assistant_that_answers_questions_states_its_purpose() {
+        let r = "# Docs bot\n\nThis is a documentation assistant that helps answer questions about our API.\n";
+        let out = parse_readme("README.md", r);
+        assert_eq!(out.hits[0].confidence, Confidence::High);
+        let r = "# Helpdesk\n\nA retrieval-augmented chatbot over the support knowledge base.\n";
+        assert_eq!(
+            parse_readme("README.md", r).hits[0].confidence,
+            Confidence::Medium
+        );
+        // An agent of a build system is not an AI agent.
+        let r = "# Runner\n\nThe build agent that picks up CI jobs.\n";
         assert!(parse_readme("README.md", r).hits.is_empty());
     }
 
