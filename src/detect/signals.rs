@@ -225,7 +225,7 @@ struct Plan {
     signals: Vec<Gated>,
     /// Each of the plan's literals (by number, sorted) with its substring searcher; none when
     /// no signal has a literal group.
-    finders: Vec<(usize, memchr::memmem::Finder<'static>)>,
+    finders: Vec<(usize, OnceLock<memchr::memmem::Finder<'static>>)>,
     /// The strongest group of each signal not gated by imports: every file searched needs
     /// these. The other groups are looked for only in files that meet them.
     primary: Vec<usize>,
@@ -324,22 +324,16 @@ fn gate_signal(
 }
 
 impl Plan {
-    fn new(signals: Vec<Gated>, gates: &Gates, family: Arc<Family>) -> Plan {
+    fn new(signals: Vec<Gated>, family: Arc<Family>) -> Plan {
         let mut local: Vec<usize> = signals
             .iter()
             .flat_map(|g| g.groups.iter().flatten().copied())
             .collect();
         local.sort_unstable();
         local.dedup();
-        let finders = local
-            .into_iter()
-            .map(|l| {
-                (
-                    l,
-                    memchr::memmem::Finder::new(&gates.literals[l]).into_owned(),
-                )
-            })
-            .collect();
+        // A searcher is built when a file first needs its literal: most of a plan's literals
+        // are settled by the family automaton and never need one.
+        let finders = local.into_iter().map(|l| (l, OnceLock::new())).collect();
         let primary = primary_of(&signals);
         Plan {
             signals,
@@ -411,7 +405,15 @@ impl Plan {
             let k = self
                 .finders
                 .binary_search_by_key(&l, |(id, _)| *id)
-                .is_ok_and(|i| self.finders[i].1.find(lower).is_some());
+                .is_ok_and(|i| {
+                    self.finders[i]
+                        .1
+                        .get_or_init(|| {
+                            memchr::memmem::Finder::new(&gates.literals[l]).into_owned()
+                        })
+                        .find(lower)
+                        .is_some()
+                });
             known[l] = Some(k);
             k
         };
@@ -543,7 +545,7 @@ impl<'d> Engine<'d> {
         cell.get_or_init(|| {
             let targets = self.regex_targets(&key.1);
             let signals = gated(self.gates(), &targets, python);
-            Plan::new(signals, self.gates(), self.family(path, python))
+            Plan::new(signals, self.family(path, python))
         });
         cell
     }
@@ -993,7 +995,7 @@ mod tests {
             for &py in modes {
                 let signals = gated(gates, &targets, py);
                 // The family automaton a scan would share, which may lack some literals.
-                let plan = Plan::new(signals, gates, engine.family(&path, py));
+                let plan = Plan::new(signals, engine.family(&path, py));
                 if plan.finders.is_empty() {
                     continue;
                 }
