@@ -88,6 +88,16 @@ pub(crate) fn classify(name: &str, steps: &str) -> Vec<&'static str> {
             kinds.insert(k);
         }
     }
+    // A job named "deploy" whose steps only publish documentation (mkdocs gh-deploy, Sphinx
+    // to GitHub Pages) deploys a site, not a model.
+    if kinds.contains("docs")
+        && by_name.contains(&"deploy")
+        && !kind_patterns()
+            .iter()
+            .any(|(k, r)| *k == "deploy" && r.is_match(steps.as_bytes()))
+    {
+        kinds.remove("deploy");
+    }
     // A test job that merely runs test_train.py is not training.
     if kinds.contains("train") && kinds.contains("test") && !by_name.contains(&"train") {
         let only_tests = steps
@@ -589,6 +599,15 @@ mod tests {
             vec!["build", "deploy", "release"]
         );
         assert_eq!(classify("lint", "ruff check .\n"), vec!["lint"]);
+        // A "deploy" job that publishes the docs site deploys no model.
+        assert_eq!(
+            classify("deploy", "pip install mkdocs\nmkdocs gh-deploy --force\n"),
+            vec!["docs"]
+        );
+        assert_eq!(
+            classify("deploy", "mkdocs build\nkubectl apply -f k8s/\n"),
+            vec!["deploy", "docs"]
+        );
     }
 
     #[test]
