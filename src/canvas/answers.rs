@@ -550,6 +550,24 @@ pub fn data_versioning_level(inp: &Inputs) -> (u8, String, String) {
     (0, "no data versioning found".to_string(), String::new())
 }
 
+/// The findings of `found` made by one of `tools`.
+fn of_tools<'f>(found: &[&'f Finding], tools: &[&str]) -> Vec<&'f Finding> {
+    found
+        .iter()
+        .copied()
+        .filter(|f| tools.contains(&f.tool.as_str()))
+        .collect()
+}
+
+/// Pipeline services of a cloud provider: training they orchestrate runs on the provider's
+/// compute.
+const CLOUD_PIPELINES: &[&str] = &[
+    "sagemaker-pipelines",
+    "vertex-pipelines",
+    "azure-ml-pipelines",
+    "databricks-jobs",
+];
+
 /// Tools whose `experiment_code` finding is training run as jobs on a managed platform.
 const MANAGED_TRAINING: &[&str] = &[
     "sagemaker-training",
@@ -574,25 +592,11 @@ fn training_where(
     if code.is_empty() && orchestrated.is_empty() {
         return None;
     }
-    let cloud: Vec<&Finding> = orchestrated
-        .iter()
-        .copied()
-        .filter(|f| {
-            [
-                "sagemaker-pipelines",
-                "vertex-pipelines",
-                "azure-ml-pipelines",
-                "databricks-jobs",
-            ]
-            .contains(&f.tool.as_str())
-        })
-        .collect();
-    // Training code launched as jobs on a managed platform (or written for its notebooks).
-    let managed: Vec<&Finding> = code
-        .iter()
-        .copied()
-        .filter(|f| MANAGED_TRAINING.contains(&f.tool.as_str()))
-        .collect();
+    let cloud = of_tools(&orchestrated, CLOUD_PIPELINES);
+    // Training code launched as jobs on a managed platform (or written for its notebooks), or
+    // submitted to a cluster's scheduler.
+    let managed = of_tools(&code, MANAGED_TRAINING);
+    let cluster = of_tools(&code, CLUSTER_TRAINING);
     let mut parts = Vec::new();
     if !cloud.is_empty() {
         parts.push(format!("cloud service: {}", tools_of(&cloud).join(", ")));
@@ -603,11 +607,6 @@ fn training_where(
             tools_of(&managed).join(", ")
         ));
     }
-    let cluster: Vec<&Finding> = code
-        .iter()
-        .copied()
-        .filter(|f| CLUSTER_TRAINING.contains(&f.tool.as_str()))
-        .collect();
     if !cluster.is_empty() {
         parts.push(format!(
             "batch jobs on a cluster: {}",
