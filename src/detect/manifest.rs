@@ -211,7 +211,9 @@ fn egg_name(s: &str) -> Option<&str> {
 fn parse_requirements(text: &str) -> Parsed {
     let mut out = Parsed::default();
     let lines: Vec<&str> = text.lines().collect();
-    let compiled = text.contains("pip-compile") || text.contains("uv pip compile");
+    // pip-compile output, known by its header or by its `# via` annotations.
+    let compiled =
+        text.contains("pip-compile") || text.contains("uv pip compile") || text.contains("# via");
     for (i, raw) in lines.iter().enumerate() {
         let line = strip_req_comment(raw).trim();
         if line.is_empty() {
@@ -259,7 +261,41 @@ fn parse_requirements(text: &str) -> Parsed {
             snippet: snippet_of(raw),
         });
     }
+    if !compiled && is_frozen(&out.deps) {
+        // A `pip freeze` of an environment is a lock file by another name: it lists every
+        // package installed, most of them pulled in by others.
+        out.deps.clear();
+    }
     out
+}
+
+/// Packages nearly every Python environment holds and few teams ask for by name: a file that
+/// pins several of them among dozens of others is an environment dump.
+const FREEZE_MARKERS: &[&str] = &[
+    "certifi",
+    "idna",
+    "urllib3",
+    "charset-normalizer",
+    "chardet",
+    "six",
+    "python-dateutil",
+    "pytz",
+    "tzdata",
+    "pyparsing",
+    "markupsafe",
+    "typing-extensions",
+    "packaging",
+];
+
+/// Whether requirements read like `pip freeze` output: at least 30 entries, nine in ten pinned
+/// with `==`, and at least four of [`FREEZE_MARKERS`] among them.
+fn is_frozen(deps: &[Dependency]) -> bool {
+    let pinned = deps.iter().filter(|d| d.snippet.contains("==")).count();
+    let markers = deps
+        .iter()
+        .filter(|d| FREEZE_MARKERS.contains(&d.name.as_str()))
+        .count();
+    deps.len() >= 30 && pinned * 10 >= deps.len() * 9 && markers >= 4
 }
 
 /// In a `pip-compile` output, a requirement is transitive when its `# via` annotation names
@@ -577,6 +613,32 @@ mod tests {
         assert_eq!(names(&p), vec!["ray", "mlflow", "my-pkg", "torch"]);
         assert_eq!(p.deps[0].line, 2);
         assert_eq!(p.includes, vec!["base.txt", "c.txt"]);
+    }
+
+    #[test]
+    fn a_pip_freeze_of_an_environment_declares_nothing() {
+        let mut frozen: Vec<String> = ["certifi==2024.8.30", "idna==3.10", "urllib3==2.2.3"]
+            .iter()
+            .map(|s| (*s).to_string())
+            .collect();
+        frozen.push("six==1.16.0".to_string());
+        frozen.push("torch==2.4.1".to_string());
+        frozen.extend((0..30).map(|i| format!("pkg{i}==1.0.{i}")));
+        let text = frozen.join("\n");
+        assert!(parse(ManifestKind::Requirements, &text)
+            .unwrap()
+            .deps
+            .is_empty());
+        // A hand-written list of pinned direct dependencies is read.
+        let direct: Vec<String> = (0..40).map(|i| format!("lib{i}==1.{i}")).collect();
+        let parsed = parse(ManifestKind::Requirements, &direct.join("\n")).unwrap();
+        assert_eq!(parsed.deps.len(), 40);
+        // So is a short file that happens to pin certifi and friends.
+        let short = "requests==2.32.3\ncertifi==2024.8.30\nidna==3.10\nurllib3==2.2.3\nsix==1.16\n";
+        assert_eq!(
+            parse(ManifestKind::Requirements, short).unwrap().deps.len(),
+            5
+        );
     }
 
     #[test]
