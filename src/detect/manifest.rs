@@ -513,6 +513,16 @@ fn parse_conda(text: &str) -> Result<Parsed, String> {
     let Some(deps) = doc.get("dependencies").and_then(|d| d.as_sequence()) else {
         return Ok(out);
     };
+    // `conda env export` writes the environment's `prefix:` and every package with its build
+    // string (`zlib=1.3.1=hb9d3cd8_2`): an export of all that is installed, a lock file.
+    let built = deps
+        .iter()
+        .filter_map(|d| d.as_str())
+        .filter(|d| d.matches('=').count() >= 2 && !d.contains("=="))
+        .count();
+    if doc.get("prefix").is_some() || (built >= 30 && built * 10 >= deps.len() * 9) {
+        return Ok(out);
+    }
     for item in deps {
         if let Some(spec) = item.as_str() {
             let spec = spec.rsplit("::").next().unwrap_or(spec);
@@ -613,6 +623,18 @@ mod tests {
         assert_eq!(names(&p), vec!["ray", "mlflow", "my-pkg", "torch"]);
         assert_eq!(p.deps[0].line, 2);
         assert_eq!(p.includes, vec!["base.txt", "c.txt"]);
+    }
+
+    #[test]
+    fn a_conda_env_export_declares_nothing() {
+        let export = "name: train\nchannels:\n  - conda-forge\ndependencies:\n  - tensorboard=2.18.0=pyhd8ed1ab_0\n  - pip:\n    - prometheus-client==0.21.0\nprefix: /opt/conda/envs/train\n";
+        assert!(parse(ManifestKind::Conda, export).unwrap().deps.is_empty());
+        let pinned: String = std::iter::once("name: train\ndependencies:\n".to_string())
+            .chain((0..40).map(|i| format!("  - pkg{i}=1.0={i}_0\n")))
+            .collect();
+        assert!(parse(ManifestKind::Conda, &pinned).unwrap().deps.is_empty());
+        let hand = "name: train\ndependencies:\n  - python=3.11\n  - pytorch=2.5\n  - pip:\n    - mlflow==2.17\n";
+        assert_eq!(parse(ManifestKind::Conda, hand).unwrap().deps.len(), 2);
     }
 
     #[test]
