@@ -81,21 +81,20 @@ fn name_kinds(name: &str) -> Vec<&'static str> {
 /// Kinds of a job from its name and the text of its steps.
 pub(crate) fn classify(name: &str, steps: &str) -> Vec<&'static str> {
     let by_name = name_kinds(name);
-    let mut kinds: BTreeSet<&'static str> = by_name.iter().copied().collect();
     let steps = steps.to_ascii_lowercase();
-    for (k, r) in kind_patterns() {
-        if r.is_match(steps.as_bytes()) {
-            kinds.insert(k);
-        }
-    }
+    let by_steps: BTreeSet<&'static str> = kind_patterns()
+        .iter()
+        .filter(|(_, r)| r.is_match(steps.as_bytes()))
+        .map(|(k, _)| *k)
+        .collect();
+    let mut kinds: BTreeSet<&'static str> = by_name
+        .iter()
+        .copied()
+        .chain(by_steps.iter().copied())
+        .collect();
     // A job named "deploy" whose steps only publish documentation (mkdocs gh-deploy, Sphinx
     // to GitHub Pages) deploys a site, not a model.
-    if kinds.contains("docs")
-        && by_name.contains(&"deploy")
-        && !kind_patterns()
-            .iter()
-            .any(|(k, r)| *k == "deploy" && r.is_match(steps.as_bytes()))
-    {
+    if kinds.contains("docs") && !by_steps.contains("deploy") {
         kinds.remove("deploy");
     }
     // A test job that merely runs test_train.py is not training.
