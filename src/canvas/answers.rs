@@ -506,11 +506,7 @@ const DEDICATED: &[&str] = &[
 /// The data versioning level of DESIGN.md §5, why, and where.
 pub fn data_versioning_level(inp: &Inputs) -> (u8, String, String) {
     let dv = with_cap(inp, &["data_versioning"]);
-    let dedicated: Vec<&Finding> = dv
-        .iter()
-        .copied()
-        .filter(|f| DEDICATED.contains(&f.tool.as_str()))
-        .collect();
+    let dedicated = of_tools(&dv, DEDICATED);
     if !dedicated.is_empty() {
         let (list, src) = tools_list(&dedicated);
         return (
@@ -864,6 +860,17 @@ mod tests {
     use super::*;
     use crate::detect::Confidence;
 
+    static NO_LANGUAGES: BTreeMap<String, usize> = BTreeMap::new();
+
+    /// The inputs of a scan that found `findings`, without history or language counts.
+    fn scanned(findings: &[Finding]) -> Inputs<'_> {
+        Inputs {
+            findings,
+            dora: None,
+            languages: &NO_LANGUAGES,
+        }
+    }
+
     fn finding(tool: &str, capability: &str, evidence: &[(&str, u32, &str)]) -> Finding {
         Finding {
             tool: tool.to_string(),
@@ -916,12 +923,7 @@ mod tests {
                 ),
             ],
         )];
-        let languages = BTreeMap::new();
-        let inp = Inputs {
-            findings: &findings,
-            dora: None,
-            languages: &languages,
-        };
+        let inp = scanned(&findings);
         let a = retraining_trigger(&question("retraining_trigger"), &inp).unwrap();
         assert!(
             a.answer
@@ -943,12 +945,7 @@ mod tests {
             ),
             finding("metaflow", "continuous_training", &[("f.py", 4, "")]),
         ];
-        let languages = BTreeMap::new();
-        let inp = Inputs {
-            findings: &findings,
-            dora: None,
-            languages: &languages,
-        };
+        let inp = scanned(&findings);
         let mut facts = BTreeMap::new();
         facts.insert(
             Block::MlPipelines,
@@ -974,12 +971,7 @@ mod tests {
             ),
             finding("xgboost", "experiment_code", &[("train.py", 1, "")]),
         ];
-        let languages = BTreeMap::new();
-        let inp = Inputs {
-            findings: &findings,
-            dora: None,
-            languages: &languages,
-        };
+        let inp = scanned(&findings);
         let a = training_where(&question("training_where"), &inp, &BTreeMap::new()).unwrap();
         assert_eq!(
             a.answer,
@@ -1007,13 +999,8 @@ mod tests {
                 &[(".github/workflows/t.yml", 3, "")],
             ),
         ];
-        let languages = BTreeMap::new();
         let answer = |findings: &[Finding]| {
-            let inp = Inputs {
-                findings,
-                dora: None,
-                languages: &languages,
-            };
+            let inp = scanned(findings);
             training_where(&question("training_where"), &inp, &BTreeMap::new())
                 .unwrap()
                 .answer
@@ -1048,12 +1035,7 @@ mod tests {
         g.tool = "sagemaker-endpoint".to_string();
         g.tool_name = "SageMaker".to_string();
         let findings = vec![f, g];
-        let languages = BTreeMap::new();
-        let inp = Inputs {
-            findings: &findings,
-            dora: None,
-            languages: &languages,
-        };
+        let inp = scanned(&findings);
         let mut facts = BTreeMap::new();
         facts.insert(
             Block::Foundations,
